@@ -1,0 +1,78 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+import type { PrismaClient } from '../../prisma/generated/client/client.ts';
+
+/** Keys look like `sgw_<43 base64url characters>`: 256 random bits, recognisable in secret scanners. */
+const KEY_PREFIX = 'sgw_';
+const KEY_PATTERN = /^sgw_[A-Za-z0-9_-]{43}$/;
+
+export interface Principal {
+  apiKeyId: string;
+  organizationId: string;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function generateKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Reads the key from an `Authorization: Bearer <key>` header value; undefined when absent or malformed. */
+export function keyFromAuthorization(header: string | null): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  const key = match?.[1];
+  return key !== undefined && KEY_PATTERN.test(key) ? key : undefined;
+}
+
+/** The principal of a live key, or undefined for an unknown or revoked one. One indexed lookup. */
+export async function authenticate(prisma: PrismaClient, key: string): Promise<Principal | undefined> {
+  const row = await prisma.gatewayApiKey.findUnique({
+    where: { keyHash: hashKey(key) },
+    select: { id: true, organizationId: true, revokedAt: true },
+  });
+  if (row === null || row.revokedAt !== null) return undefined;
+  return { apiKeyId: row.id, organizationId: row.organizationId };
+}
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+  organizationId: string;
+  name: string | null;
+}
+
+/** Creates a key for an existing organization. The key itself is returned once and never stored. */
+export async function createKey(prisma: PrismaClient, organizationId: string, name?: string): Promise<CreatedKey> {
+  const organization = await prisma.organization.findUnique({ where: { id: organizationId }, select: { id: true } });
+  if (organization === null) throw new Error(`Organization ${organizationId} does not exist.`);
+  const key = generateKey();
+  const row = await prisma.gatewayApiKey.create({
+    data: {
+      id: `apikey-${randomUUID()}`,
+      organizationId,
+      name: name ?? null,
+      keyHash: hashKey(key),
+      keyPrefix: key.slice(0, KEY_PREFIX.length + 6),
+    },
+  });
+  return { id: row.id, key, organizationId, name: row.name };
+}
+
+export async function listKeys(prisma: PrismaClient) {
+  return prisma.gatewayApiKey.findMany({
+    select: { id: true, organizationId: true, name: true, keyPrefix: true, createdAt: true, revokedAt: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/** Revokes a key; returns false when no such key exists. Revoking twice keeps the first revocation time. */
+export async function revokeKey(prisma: PrismaClient, id: string): Promise<boolean> {
+  const existing = await prisma.gatewayApiKey.findUnique({ where: { id }, select: { revokedAt: true } });
+  if (existing === null) return false;
+  if (existing.revokedAt === null) {
+    await prisma.gatewayApiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  }
+  return true;
+}

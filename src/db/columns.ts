@@ -1,0 +1,68 @@
+import { Prisma } from '../../prisma/generated/client/client.ts';
+import { getDatamodel } from '../../prisma/generated/pothos-types.ts';
+
+/**
+ * Where each mapped field lives in the database. schema.prisma maps every field to its snake_case column,
+ * except Letta's two audit columns, which carry a leading underscore. The start-up check (schema-check.ts)
+ * fails loudly if this rule and schema.prisma ever disagree.
+ */
+export function columnName(field: string): string {
+  if (field === 'createdById') return '_created_by_id';
+  if (field === 'lastUpdatedById') return '_last_updated_by_id';
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+export const tableNames = {
+  Organization: 'organizations',
+  Step: 'steps',
+  Message: 'messages',
+  ProviderTrace: 'provider_traces',
+  StepMetrics: 'step_metrics',
+  GatewayApiKey: 'gateway_api_keys',
+} as const;
+
+export type ModelName = keyof typeof tableNames;
+
+const scalarFields: Record<ModelName, readonly string[]> = {
+  Organization: Object.keys(Prisma.OrganizationScalarFieldEnum),
+  Step: Object.keys(Prisma.StepScalarFieldEnum),
+  Message: Object.keys(Prisma.MessageScalarFieldEnum),
+  ProviderTrace: Object.keys(Prisma.ProviderTraceScalarFieldEnum),
+  StepMetrics: Object.keys(Prisma.StepMetricsScalarFieldEnum),
+  GatewayApiKey: Object.keys(Prisma.GatewayApiKeyScalarFieldEnum),
+};
+
+/**
+ * A select list for raw SQL that yields rows shaped like Prisma's model objects (`"s"."run_id" AS "runId"`),
+ * so rows read by hand-written SQL and rows read by the Prisma client are interchangeable.
+ */
+export function selectList(model: ModelName, alias: string): Prisma.Sql {
+  return Prisma.raw(
+    scalarFields[model].map((field) => `"${alias}"."${columnName(field)}" AS "${field}"`).join(', '),
+  );
+}
+
+export interface MappedColumn {
+  table: string;
+  column: string;
+  /** The Prisma type of the field: String, Int, BigInt, Boolean, DateTime, Json, or an enum's name. */
+  type: string;
+  kind: 'scalar' | 'enum';
+  required: boolean;
+}
+
+/** Every column the gateway maps, from the generated datamodel. */
+export function mappedColumns(): MappedColumn[] {
+  const { models } = getDatamodel().datamodel;
+  return (Object.keys(tableNames) as ModelName[]).flatMap((model) =>
+    (models[model]?.fields ?? [])
+      .filter((field) => field.kind === 'scalar' || field.kind === 'enum')
+      .map((field) => ({
+        table: tableNames[model],
+        column: columnName(field.name),
+        type: field.type,
+        kind: field.kind as 'scalar' | 'enum',
+        required: field.isRequired,
+      })),
+  );
+}

@@ -1,0 +1,60 @@
+import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
+import { selectList } from './columns.ts';
+import type { Database } from './database.ts';
+
+export interface FeedbackChange {
+  /** undefined leaves feedback as it is; null clears it. */
+  feedback: 'positive' | 'negative' | null | undefined;
+  addTags: string[];
+  removeTags: string[];
+}
+
+/**
+ * Applies feedback in one atomic UPDATE. The new tags are computed from the row's current tags inside the
+ * statement, so concurrent writers never lose each other's tags: under READ COMMITTED, Postgres re-evaluates
+ * the SET expressions against the newest row version when it waits on a concurrent update. Tags keep their
+ * order, new ones are appended, duplicates are dropped. `updated_at` moves only when something changed.
+ *
+ * Returns the updated step, or null when no step matched (unknown, another organization's, deleted) or the
+ * result would exceed `maxTags`.
+ */
+export async function applyFeedback(
+  db: Database,
+  organizationId: string,
+  stepId: string,
+  change: FeedbackChange,
+  maxTags: number,
+): Promise<Step | null> {
+  const setFeedback = change.feedback !== undefined;
+  const feedback = change.feedback ?? null;
+  const currentTags = Prisma.sql`CASE WHEN json_typeof(s.tags) = 'array' THEN s.tags ELSE '[]'::json END`;
+  const newTags = Prisma.sql`(
+    SELECT COALESCE(json_agg(tag ORDER BY position), '[]'::json)
+      FROM (
+        SELECT tag, min(position) AS position
+          FROM (
+            SELECT value AS tag, ordinality AS position FROM json_array_elements_text(${currentTags}) WITH ORDINALITY
+            UNION ALL
+            SELECT tag, 1000000 + position FROM unnest(${change.addTags}::text[]) WITH ORDINALITY AS added(tag, position)
+          ) AS merged
+         WHERE NOT (tag = ANY(${change.removeTags}::text[]))
+         GROUP BY tag
+      ) AS deduplicated
+  )`;
+  const feedbackChanged = setFeedback ? Prisma.sql`(${feedback}::text IS DISTINCT FROM s.feedback)` : Prisma.sql`false`;
+
+  const [row] = await db.prisma.$queryRaw<Step[]>`
+    UPDATE steps AS s
+       SET feedback = CASE WHEN ${setFeedback} THEN ${feedback}::text ELSE s.feedback END,
+           tags = ${newTags},
+           updated_at = CASE
+             WHEN ${feedbackChanged} OR ${newTags}::jsonb IS DISTINCT FROM ${currentTags}::jsonb THEN now()
+             ELSE s.updated_at
+           END
+     WHERE s.id = ${stepId}
+       AND s.organization_id = ${organizationId}
+       AND NOT s.is_deleted
+       AND json_array_length(${newTags}) <= ${maxTags}
+    RETURNING ${selectList('Step', 's')}`;
+  return row ?? null;
+}

@@ -1,0 +1,88 @@
+import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
+import { cursorTimeSql, type PageRequest } from '../schema/pagination.ts';
+import { selectList } from './columns.ts';
+import type { Database } from './database.ts';
+
+export interface StepFilterValues {
+  agentId?: string | null;
+  runId?: string | null;
+  model?: string | null;
+  modelHandle?: string | null;
+  providerName?: string | null;
+  projectId?: string | null;
+  status?: string | null;
+  stopReason?: string | null;
+  feedback?: string | null;
+  hasFeedback?: boolean | null;
+  tags?: string[] | null;
+  traceIds?: string[] | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export type StepRow = Step & { cursorAt: string };
+
+/** The WHERE clause of a step list: the organization, soft deletion, and every filter that was given. */
+export function stepConditions(organizationId: string, filter: StepFilterValues): Prisma.Sql {
+  const conditions: Prisma.Sql[] = [Prisma.sql`s.organization_id = ${organizationId}`, Prisma.sql`NOT s.is_deleted`];
+  const equal = (column: string, value: string | null | undefined) => {
+    if (value != null) conditions.push(Prisma.sql`${Prisma.raw(`s.${column}`)} = ${value}`);
+  };
+  equal('agent_id', filter.agentId);
+  equal('run_id', filter.runId);
+  equal('model', filter.model);
+  equal('model_handle', filter.modelHandle);
+  equal('provider_name', filter.providerName);
+  equal('project_id', filter.projectId);
+  equal('stop_reason', filter.stopReason);
+  equal('feedback', filter.feedback);
+  if (filter.status != null) conditions.push(Prisma.sql`s.status = ${filter.status}::stepstatus`);
+  if (filter.hasFeedback != null) {
+    conditions.push(filter.hasFeedback ? Prisma.sql`s.feedback IS NOT NULL` : Prisma.sql`s.feedback IS NULL`);
+  }
+  if (filter.tags != null && filter.tags.length > 0) {
+    // tags is a `json` column (as Letta has it); containment needs jsonb.
+    conditions.push(Prisma.sql`s.tags::jsonb @> ${JSON.stringify(filter.tags)}::jsonb`);
+  }
+  if (filter.traceIds != null) conditions.push(Prisma.sql`s.trace_id = ANY(${filter.traceIds}::text[])`);
+  if (filter.createdAfter != null) conditions.push(Prisma.sql`s.created_at > ${filter.createdAfter.toISOString()}::timestamptz`);
+  if (filter.createdBefore != null) conditions.push(Prisma.sql`s.created_at < ${filter.createdBefore.toISOString()}::timestamptz`);
+  return Prisma.join(conditions, ' AND ');
+}
+
+/**
+ * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
+ * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
+ */
+export async function listSteps(
+  db: Database,
+  where: Prisma.Sql,
+  page: PageRequest,
+  descending: boolean,
+): Promise<StepRow[]> {
+  if (page.limit === 0) return [];
+  // Reading backward (last/before) walks the list from its far end.
+  const readDescending = descending !== page.backward;
+  const direction = Prisma.raw(readDescending ? 'DESC' : 'ASC');
+  // "after" means further along the list's own order; for a newest-first list, that is older.
+  const afterOp = Prisma.raw(descending ? '<' : '>');
+  const beforeOp = Prisma.raw(descending ? '>' : '<');
+  const bounds: Prisma.Sql[] = [where];
+  if (page.after) {
+    bounds.push(Prisma.sql`(s.created_at, s.id) ${afterOp} (${page.after.createdAt}::timestamptz, ${page.after.id})`);
+  }
+  if (page.before) {
+    bounds.push(Prisma.sql`(s.created_at, s.id) ${beforeOp} (${page.before.createdAt}::timestamptz, ${page.before.id})`);
+  }
+  return db.prisma.$queryRaw<StepRow[]>`
+    SELECT ${selectList('Step', 's')}, ${Prisma.raw(cursorTimeSql('s.created_at'))} AS "cursorAt"
+      FROM steps s
+     WHERE ${Prisma.join(bounds, ' AND ')}
+     ORDER BY s.created_at ${direction}, s.id ${direction}
+     LIMIT ${page.limit + 1}`;
+}
+
+export async function countSteps(db: Database, where: Prisma.Sql): Promise<number> {
+  const [row] = await db.prisma.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS count FROM steps s WHERE ${where}`;
+  return row?.count ?? 0;
+}

@@ -1,0 +1,22 @@
+/** Letta's ids are `<prefix>-<uuid>`; the prefix names the type. */
+export const idPrefixes = {
+  Step: 'step',
+  Message: 'message',
+  ProviderTrace: 'provider_trace',
+} as const;
+
+export type NodeTypeName = keyof typeof idPrefixes;
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const patterns = Object.fromEntries(
+  Object.entries(idPrefixes).map(([type, prefix]) => [type, new RegExp(`^${prefix}-${UUID}$`, 'i')]),
+) as Record<NodeTypeName, RegExp>;
+
+export function isId(type: NodeTypeName, id: string): boolean {
+  return patterns[type].test(id);
+}
+
+/** The type an id names by its prefix, or undefined when it is not one of ours. */
+export function typeOfId(id: string): NodeTypeName | undefined {
+  return (Object.keys(patterns) as NodeTypeName[]).find((type) => patterns[type].test(id));
+}

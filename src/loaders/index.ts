@@ -1,0 +1,78 @@
+import DataLoader from 'dataloader';
+
+import type { Message, ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
+import type { Database } from '../db/database.ts';
+import type { PageRequest } from '../schema/pagination.ts';
+import { alignById } from './by-id.ts';
+import { messageCountByStepId, messagesByStepId, type MessageRow } from './messages-by-step-id.ts';
+
+/**
+ * The loaders of one request. Each is bound to the caller's organization, and a new set is made for every
+ * request, so one tenant's cache can never answer another's request.
+ */
+export function createLoaders(db: Database, organizationId: string) {
+  const { prisma } = db;
+  const messagePages = new Map<string, DataLoader<string, MessageRow[]>>();
+
+  return {
+    stepById: new DataLoader<string, Step | null>(async (ids) =>
+      alignById(
+        ids,
+        await prisma.step.findMany({ where: { id: { in: [...ids] }, organizationId, isDeleted: false } }),
+        (step) => step.id,
+      ),
+    ),
+
+    messageById: new DataLoader<string, Message | null>(async (ids) =>
+      alignById(
+        ids,
+        await prisma.message.findMany({ where: { id: { in: [...ids] }, organizationId, isDeleted: false } }),
+        (message) => message.id,
+      ),
+    ),
+
+    traceById: new DataLoader<string, ProviderTrace | null>(async (ids) =>
+      alignById(
+        ids,
+        await prisma.providerTrace.findMany({ where: { id: { in: [...ids] }, organizationId, isDeleted: false } }),
+        (trace) => trace.id,
+      ),
+    ),
+
+    /** Traces join steps by step_id without a foreign key. Where a step has several, the newest wins. */
+    traceByStepId: new DataLoader<string, ProviderTrace | null>(async (stepIds) =>
+      alignById(
+        stepIds,
+        await prisma.providerTrace.findMany({
+          where: { stepId: { in: [...stepIds] }, organizationId, isDeleted: false },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        }),
+        (trace) => trace.stepId,
+      ),
+    ),
+
+    /** Metrics share their step's id; the step was already read within the organization. */
+    metricsByStepId: new DataLoader<string, StepMetrics | null>(async (stepIds) =>
+      alignById(
+        stepIds,
+        await prisma.stepMetrics.findMany({ where: { id: { in: [...stepIds] }, isDeleted: false } }),
+        (metrics) => metrics.id,
+      ),
+    ),
+
+    /** A loader per distinct page request: every step asking for the same page shares one statement. */
+    messagesByStepId(page: PageRequest) {
+      const key = JSON.stringify(page);
+      let loader = messagePages.get(key);
+      if (loader === undefined) {
+        loader = messagesByStepId(db, organizationId, page);
+        messagePages.set(key, loader);
+      }
+      return loader;
+    },
+
+    messageCountByStepId: messageCountByStepId(db, organizationId),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,50 @@
+import DataLoader from 'dataloader';
+
+import { Prisma, type Message } from '../../prisma/generated/client/client.ts';
+import { selectList } from '../db/columns.ts';
+import type { Database } from '../db/database.ts';
+import { cursorTimeSql, type PageRequest } from '../schema/pagination.ts';
+
+export type MessageRow = Message & { cursorAt: string };
+
+/**
+ * One page of messages for each of many steps, in one statement: for each step id, a LATERAL subquery
+ * reads at most `limit + 1` rows along the (step_id, created_at, id) index. Messages are in Letta's order,
+ * oldest first (created_at, then id).
+ */
+export function messagesByStepId(db: Database, organizationId: string, page: PageRequest) {
+  const direction = Prisma.raw(page.backward ? 'DESC' : 'ASC');
+  const bounds: Prisma.Sql[] = [];
+  if (page.after) bounds.push(Prisma.sql`(m.created_at, m.id) > (${page.after.createdAt}::timestamptz, ${page.after.id})`);
+  if (page.before) bounds.push(Prisma.sql`(m.created_at, m.id) < (${page.before.createdAt}::timestamptz, ${page.before.id})`);
+  const bounded = bounds.length > 0 ? Prisma.sql`AND ${Prisma.join(bounds, ' AND ')}` : Prisma.empty;
+
+  return new DataLoader<string, MessageRow[]>(async (stepIds) => {
+    if (page.limit === 0) return stepIds.map(() => []);
+    const rows = await db.prisma.$queryRaw<(MessageRow & { forStep: string })[]>`
+      SELECT ${selectList('Message', 'm')}, ${Prisma.raw(cursorTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
+        FROM unnest(${[...stepIds]}::text[]) WITH ORDINALITY AS k(step_id, ord)
+        CROSS JOIN LATERAL (
+          SELECT * FROM messages m
+           WHERE m.step_id = k.step_id AND m.organization_id = ${organizationId} AND NOT m.is_deleted ${bounded}
+           ORDER BY m.created_at ${direction}, m.id ${direction}
+           LIMIT ${page.limit + 1}
+        ) m
+       ORDER BY k.ord, m.created_at ${direction}, m.id ${direction}`;
+    const byStep = new Map<string, MessageRow[]>(stepIds.map((id) => [id, []]));
+    for (const { forStep, ...row } of rows) byStep.get(forStep)?.push(row);
+    return stepIds.map((id) => byStep.get(id) ?? []);
+  });
+}
+
+/** How many (not deleted) messages each step has, in one grouped statement. */
+export function messageCountByStepId(db: Database, organizationId: string) {
+  return new DataLoader<string, number>(async (stepIds) => {
+    const rows = await db.prisma.$queryRaw<{ stepId: string; count: number }[]>`
+      SELECT step_id AS "stepId", count(*)::int AS count FROM messages
+       WHERE step_id = ANY(${[...stepIds]}::text[]) AND organization_id = ${organizationId} AND NOT is_deleted
+       GROUP BY step_id`;
+    const counts = new Map(rows.map((row) => [row.stepId, row.count]));
+    return stepIds.map((id) => counts.get(id) ?? 0);
+  });
+}

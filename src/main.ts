@@ -1,0 +1,62 @@
+import { createServer } from 'node:http';
+
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/open.ts';
+import { ensureDemo } from './demo.ts';
+import { createLogger, describeError, redact } from './logger.ts';
+import { createGateway } from './server.ts';
+import { prepareDatabase, StartupError } from './startup.ts';
+
+async function main() {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config);
+  await prepareDatabase(db, config, logger);
+
+  const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
+  const gateway = createGateway({ db, logger, ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}) });
+  const server = createServer(gateway);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}/graphql`;
+  logger.info('gateway listening', { url, database: db.kind });
+  if (config.logLevel !== 'silent') {
+    process.stderr.write(
+      `\nsteps-gateway is running at ${url} (${db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres'})\n` +
+        (demoKey !== undefined ? `Demo API key: ${demoKey}\nOpen the URL in a browser: GraphiQL has the key filled in.\n` : '') +
+        '\n',
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    server.close(() => {
+      db.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StartupError) {
+    process.stderr.write(`${redact(error.message)}\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${redact(JSON.stringify(describeError(error)))}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+import { lexicographicSortSchema } from 'graphql';
+
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './node.ts';
+import './step.ts';
+import './message.ts';
+import './provider-trace.ts';
+import './step-metrics.ts';
+import './feedback.ts';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

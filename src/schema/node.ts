@@ -1,0 +1,63 @@
+import { badUserInput } from '../errors.ts';
+import { idPrefixes, typeOfId, type NodeTypeName } from '../ids.ts';
+import { builder } from './builder.ts';
+
+const prefixToType = Object.fromEntries(Object.entries(idPrefixes).map(([type, prefix]) => [`${prefix}-`, type])) as Record<
+  string,
+  NodeTypeName
+>;
+
+/** The type a stored object belongs to, from the prefix of its Letta id. */
+function resolveNodeType(id: string): NodeTypeName {
+  // Longest prefix first, so that a future prefix that extends another cannot be mistaken for it.
+  const prefix = Object.keys(prefixToType)
+    .sort((a, b) => b.length - a.length)
+    .find((candidate) => id.startsWith(candidate));
+  if (prefix === undefined) throw new Error(`No GraphQL type for id prefix of ${id.slice(0, 20)}`);
+  return prefixToType[prefix]!;
+}
+
+export const NodeInterface = builder.interfaceRef<{ id: string }>('Node').implement({
+  description:
+    "An object with a globally unique id. Ids are Letta's own prefixed ids (`step-<uuid>`, `message-<uuid>`, " +
+    '`provider_trace-<uuid>`); the prefix names the type.',
+  resolveType: (value) => resolveNodeType(value.id),
+  fields: (t) => ({
+    id: t.exposeID('id', { description: "The object's Letta id, e.g. `step-<uuid>`." }),
+  }),
+});
+
+const MAX_NODES = 100;
+
+async function loadNode(id: string, loaders: import('../loaders/index.ts').Loaders) {
+  switch (typeOfId(id)) {
+    case 'Step':
+      return loaders.stepById.load(id);
+    case 'Message':
+      return loaders.messageById.load(id);
+    case 'ProviderTrace':
+      return loaders.traceById.load(id);
+    default:
+      throw badUserInput(`"${id.slice(0, 64)}" is not a valid id: expected step-<uuid>, message-<uuid> or provider_trace-<uuid>.`, 'id');
+  }
+}
+
+builder.queryFields((t) => ({
+  node: t.field({
+    type: NodeInterface,
+    nullable: true,
+    description: 'Fetches any object by its id. Null when no such object exists in your organization.',
+    args: { id: t.arg.id({ required: true, description: 'The Letta id of the object.' }) },
+    resolve: (_root, { id }, ctx) => loadNode(String(id), ctx.loaders),
+  }),
+  nodes: t.field({
+    type: [NodeInterface],
+    nullable: { list: false, items: true },
+    description: `Fetches several objects by id, in the order given (at most ${MAX_NODES}); null for each that does not exist in your organization.`,
+    args: { ids: t.arg.idList({ required: true, description: 'The Letta ids of the objects.' }) },
+    resolve: (_root, { ids }, ctx) => {
+      if (ids.length > MAX_NODES) throw badUserInput(`At most ${MAX_NODES} ids can be fetched at once.`, 'ids');
+      return Promise.all(ids.map((id) => loadNode(String(id), ctx.loaders)));
+    },
+  }),
+}));

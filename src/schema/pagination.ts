@@ -1,0 +1,165 @@
+import type { ObjectRef } from '@pothos/core';
+
+import { badUserInput } from '../errors.ts';
+import { builder } from './builder.ts';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+type OutputRef<T> = ObjectRef<Types, T>;
+
+/**
+ * Keyset pagination over (created_at, id). A cursor carries the row's created_at at the database's full
+ * (microsecond) precision and its id, so a page boundary is exact even where several rows share a
+ * millisecond, and a cursor stays valid when the row it came from is deleted.
+ */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(value: string, argument: string): Cursor {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    Array.isArray(decoded) &&
+    decoded.length === 2 &&
+    typeof decoded[0] === 'string' &&
+    CURSOR_TIME.test(decoded[0]) &&
+    !Number.isNaN(Date.parse(decoded[0])) &&
+    typeof decoded[1] === 'string' &&
+    decoded[1].length > 0 &&
+    decoded[1].length <= 200
+  ) {
+    return { createdAt: decoded[0], id: decoded[1] };
+  }
+  throw badUserInput(`"${argument}" is not a cursor returned by this API.`, argument);
+}
+
+/** SQL that renders created_at as a cursor timestamp: UTC with microseconds. */
+export const cursorTimeSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PageRequest {
+  /** Rows to return; one more is fetched to learn whether another page exists. */
+  limit: number;
+  /** Backward pagination (`last`/`before`) reads in the opposite order and reverses the rows. */
+  backward: boolean;
+  after?: Cursor;
+  before?: Cursor;
+}
+
+export function pageRequest(args: ConnectionArgs, defaults: { size: number; max: number }): PageRequest {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badUserInput('Pass either "first" or "last", not both.', 'first');
+  for (const [name, value] of [['first', first], ['last', last]] as const) {
+    if (value != null && (value < 0 || value > defaults.max)) {
+      throw badUserInput(`"${name}" must be between 0 and ${defaults.max}.`, name);
+    }
+  }
+  const backward = last != null || (first == null && before != null && after == null);
+  return {
+    limit: (backward ? last : first) ?? defaults.size,
+    backward,
+    ...(after != null ? { after: decodeCursor(after, 'after') } : {}),
+    ...(before != null ? { before: decodeCursor(before, 'before') } : {}),
+  };
+}
+
+export interface Page<Node> {
+  edges: { cursor: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/** Builds a connection page from rows fetched with `limit + 1` in reading order. */
+export function toPage<Row extends { id: string }>(
+  rows: (Row & { cursorAt: string })[],
+  request: PageRequest,
+): Page<Row> {
+  const more = rows.length > request.limit;
+  const kept = rows.slice(0, request.limit);
+  if (request.backward) kept.reverse();
+  const edges = kept.map(({ cursorAt, ...node }) => ({
+    cursor: encodeCursor({ createdAt: cursorAt, id: node.id }),
+    node: node as unknown as Row,
+  }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: request.backward ? request.before !== undefined : more,
+      hasPreviousPage: request.backward ? more : request.after !== undefined,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+export const PageInfoType = builder.objectRef<Page<unknown>['pageInfo']>('PageInfo').implement({
+  description: 'Where a page sits in its list (Relay cursor connections).',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage', {
+      description: 'Whether more items follow this page. With `last`/`before`: whether items follow `before`.',
+    }),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', {
+      description: 'Whether items precede this page. With `first`/`after`: whether items precede `after`.',
+    }),
+    startCursor: t.exposeString('startCursor', { nullable: true, description: 'The cursor of the first item; null on an empty page.' }),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: 'The cursor of the last item; null on an empty page.' }),
+  }),
+});
+
+/** Relay's connection arguments, described. */
+export function connectionArgs(what: string, size: number, max: number) {
+  return builder.args((t) => ({
+    first: t.int({ description: `Returns the first n ${what} (default ${size}, at most ${max}).` }),
+    after: t.string({ description: `Returns the ${what} that come after this cursor.` }),
+    last: t.int({ description: `Returns the last n ${what} (at most ${max}).` }),
+    before: t.string({ description: `Returns the ${what} that come before this cursor.` }),
+  }));
+}
+
+export type Connection<Node> = Page<Node> & {
+  /** Counted only when the client selects `totalCount`. */
+  totalCount: () => Promise<number>;
+};
+
+/** Defines `<Name>Connection` and `<Name>Edge` for a node type. */
+export function defineConnection<Node>(name: string, nodeType: OutputRef<Node>, what: string) {
+  const EdgeType = builder.objectRef<Page<Node>['edges'][number]>(`${name}Edge`).implement({
+    description: `One ${what} in a page, with its cursor.`,
+    fields: (t) => ({
+      cursor: t.exposeString('cursor', { description: `An opaque cursor for this ${what}, for \`after\` or \`before\`.` }),
+      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (edge) => edge.node as never }),
+    }),
+  });
+  return builder.objectRef<Connection<Node>>(`${name}Connection`).implement({
+    description: `A page of ${what}s (a Relay cursor connection).`,
+    fields: (t) => ({
+      edges: t.field({ type: [EdgeType], description: `The ${what}s of this page, with their cursors.`, resolve: (page) => page.edges }),
+      nodes: t.field({
+        type: [nodeType],
+        description: `The ${what}s of this page, without cursors.`,
+        resolve: (page) => page.edges.map((edge) => edge.node) as never,
+      }),
+      pageInfo: t.field({ type: PageInfoType, description: 'Where this page sits in the list.', resolve: (page) => page.pageInfo }),
+      totalCount: t.int({
+        description: `How many ${what}s the whole list holds (all pages), with the same filters.`,
+        resolve: (page) => page.totalCount(),
+      }),
+    }),
+  });
+}

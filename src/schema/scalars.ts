@@ -1,0 +1,61 @@
+import { Kind, type ValueNode } from 'graphql';
+
+import { badUserInput } from '../errors.ts';
+import { builder } from './builder.ts';
+
+function literalToJs(node: ValueNode): unknown {
+  switch (node.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map(literalToJs);
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((field) => [field.name.value, literalToJs(field.value)]));
+    default:
+      throw badUserInput('JSON literals cannot contain variables.');
+  }
+}
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (object, array, string, number, boolean or null), sent as it is stored.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: literalToJs,
+});
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+    throw badUserInput('DateTime must be an ISO 8601 date and time with a time zone, e.g. "2025-01-29T15:01:19Z".');
+  }
+  return new Date(value);
+}
+
+builder.scalarType('DateTime', {
+  description: 'A point in time, as an ISO 8601 string in UTC with millisecond precision (e.g. "2025-01-29T23:01:19.123Z").',
+  serialize: (value) => value.toISOString(),
+  parseValue: parseDateTime,
+  parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : undefined),
+});
+
+function parseBigInt(value: unknown): bigint {
+  if ((typeof value === 'string' && /^-?\d{1,19}$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value))) {
+    return BigInt(value);
+  }
+  throw badUserInput('BigInt must be an integer, sent as a string of decimal digits.');
+}
+
+builder.scalarType('BigInt', {
+  description:
+    'A 64-bit integer, sent as a string of decimal digits so that no precision is lost (JSON numbers are exact only up to 2^53).',
+  serialize: (value) => value.toString(),
+  parseValue: parseBigInt,
+  parseLiteral: (node) => parseBigInt(node.kind === Kind.STRING || node.kind === Kind.INT ? node.value : undefined),
+});

@@ -1,0 +1,26 @@
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { migrate, pendingMigrations } from './db/migrate.ts';
+import { checkSchema } from './db/schema-check.ts';
+import type { Logger } from './logger.ts';
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Brings the database to the committed migrations (unless told not to) and checks every mapped column. */
+export async function prepareDatabase(db: Database, config: Pick<Config, 'migrateOnStart'>, logger: Logger): Promise<void> {
+  if (config.migrateOnStart) {
+    const applied = await migrate(db.sql);
+    logger.info('migrations applied', { applied, database: db.kind });
+  } else {
+    const pending = await pendingMigrations(db.sql);
+    if (pending.length > 0) {
+      throw new StartupError(`The database is missing migrations (${pending.join(', ')}). Run "npm run db:migrate" first.`);
+    }
+  }
+  const problems = await checkSchema(db.sql);
+  if (problems.length > 0) {
+    throw new StartupError(`The database does not have the columns the gateway reads:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
