@@ -101,6 +101,23 @@ export function createGateway({ db, logger, graphiqlApiKey }: GatewayOptions) {
       }
       principals.set(request, principal);
     },
+    onExecute() {
+      return {
+        // graphql-js reports bad variables (wrong type, unknown enum value) without a code: they are the
+        // client's input errors, so they get BAD_USER_INPUT like ours.
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || result.errors === undefined) return;
+          setResult({
+            ...result,
+            errors: result.errors.map((error) =>
+              error.extensions.code === undefined && error.path === undefined && (error.originalError == null || error.originalError instanceof GraphQLError)
+                ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } })
+                : error,
+            ),
+          });
+        },
+      };
+    },
     onResponse({ request, response }) {
       const requestId = requestIds.get(request);
       if (requestId !== undefined) response.headers.set('x-request-id', requestId);
@@ -137,9 +154,7 @@ export function createGateway({ db, logger, graphiqlApiKey }: GatewayOptions) {
       maskError(error) {
         if (error instanceof GraphQLError) {
           const original = error.originalError;
-          if (original === undefined || original === null || (original instanceof GraphQLError && original.originalError == null)) {
-            return error;
-          }
+          if (original == null || (original instanceof GraphQLError && original.originalError == null)) return error;
         }
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         logger.error('unexpected error', describeError(original));

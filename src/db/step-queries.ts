@@ -16,8 +16,8 @@ export interface StepFilterValues {
   hasFeedback?: boolean | null;
   tags?: string[] | null;
   traceIds?: string[] | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
+  createdAfter?: string | null;
+  createdBefore?: string | null;
 }
 
 export type StepRow = Step & { cursorAt: string };
@@ -45,8 +45,8 @@ export function stepConditions(organizationId: string, filter: StepFilterValues)
     conditions.push(Prisma.sql`s.tags::jsonb @> ${JSON.stringify(filter.tags)}::jsonb`);
   }
   if (filter.traceIds != null) conditions.push(Prisma.sql`s.trace_id = ANY(${filter.traceIds}::text[])`);
-  if (filter.createdAfter != null) conditions.push(Prisma.sql`s.created_at > ${filter.createdAfter.toISOString()}::timestamptz`);
-  if (filter.createdBefore != null) conditions.push(Prisma.sql`s.created_at < ${filter.createdBefore.toISOString()}::timestamptz`);
+  if (filter.createdAfter != null) conditions.push(Prisma.sql`s.created_at > ${filter.createdAfter}::timestamptz`);
+  if (filter.createdBefore != null) conditions.push(Prisma.sql`s.created_at < ${filter.createdBefore}::timestamptz`);
   return Prisma.join(conditions, ' AND ');
 }
 

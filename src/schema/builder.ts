@@ -11,7 +11,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
-    DateTime: { Input: Date; Output: Date };
+    /** Inputs are normalized to UTC ISO strings with microseconds; see scalars.ts. */
+    DateTime: { Input: string; Output: Date };
     BigInt: { Input: bigint; Output: bigint };
   };
 }>({

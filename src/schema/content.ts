@@ -178,8 +178,10 @@ const Base64ImageSourceType = builder
   .implement({
     description: 'An image sent inline, base64-encoded.',
     fields: (t) => ({
-      data: t.exposeString('data', { description: 'The base64 encoded image data.' }),
-      mediaType: t.exposeString('mediaType', { description: 'The media type for the image.' }),
+      // Nullable only so that it merges with LettaImageSource's optional fields of the same names in one
+      // selection (GraphQL requires same-named fields of a union's members to have the same type).
+      data: t.exposeString('data', { nullable: true, description: 'The base64 encoded image data. Always present.' }),
+      mediaType: t.exposeString('mediaType', { nullable: true, description: 'The media type for the image. Always present.' }),
       detail: t.exposeString('detail', {
         nullable: true,
         description: 'What level of detail to use when processing and understanding the image (low, high, or auto to let the model decide).',
@@ -345,7 +347,11 @@ export const ApprovalReturnType = builder.objectRef<ApprovalRecord>('ApprovalRet
   description: 'A decision on a tool call that required approval.',
   fields: (t) => ({
     approve: t.exposeBoolean('approve', { description: 'Whether the tool has been approved.' }),
-    toolCallId: t.exposeString('toolCallId', { description: 'The ID of the tool call that corresponds to this approval.' }),
+    // Nullable only so that it merges with ToolReturn.toolCallId in one selection over MessageApproval.
+    toolCallId: t.exposeString('toolCallId', {
+      nullable: true,
+      description: 'The ID of the tool call that corresponds to this approval. Always present.',
+    }),
     reason: t.exposeString('reason', { nullable: true, description: 'An optional explanation for the provided approval status.' }),
   }),
 });

@@ -29,17 +29,25 @@ builder.scalarType('JSON', {
   parseLiteral: literalToJs,
 });
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.(\d{1,9}))?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
-function parseDateTime(value: unknown): Date {
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+/**
+ * Parses an ISO 8601 input into UTC with microsecond precision ("2025-01-29T23:01:19.123456Z"), the
+ * precision Postgres keeps: a filter on a timestamp must not silently round it to milliseconds.
+ */
+export function parseDateTime(value: unknown): string {
+  const match = typeof value === 'string' ? ISO_DATE_TIME.exec(value) : null;
+  const millis = match ? Date.parse(value as string) : Number.NaN;
+  if (match === null || Number.isNaN(millis)) {
     throw badUserInput('DateTime must be an ISO 8601 date and time with a time zone, e.g. "2025-01-29T15:01:19Z".');
   }
-  return new Date(value);
+  const micros = (match[1] ?? '').padEnd(6, '0').slice(3, 6);
+  return new Date(millis).toISOString().replace('Z', `${micros}Z`);
 }
 
 builder.scalarType('DateTime', {
-  description: 'A point in time, as an ISO 8601 string in UTC with millisecond precision (e.g. "2025-01-29T23:01:19.123Z").',
+  description:
+    'A point in time as an ISO 8601 string. Results are in UTC with millisecond precision (e.g. "2025-01-29T23:01:19.123Z"); inputs may carry any offset and up to microsecond precision.',
   serialize: (value) => value.toISOString(),
   parseValue: parseDateTime,
   parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : undefined),

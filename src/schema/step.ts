@@ -198,7 +198,10 @@ builder.queryFields((t) => ({
       }
       const where = stepConditions(ctx.organizationId, filter);
       const rows = await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC');
-      return { ...toPage(rows, page), totalCount: () => countSteps(ctx.db, where) };
+      const connection = toPage(rows, page);
+      // Messages and traces lead back to their step: answer those from the page already read.
+      for (const { node } of connection.edges) ctx.loaders.stepById.prime(node.id, node);
+      return { ...connection, totalCount: () => countSteps(ctx.db, where) };
     },
   }),
 }));

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { seed } from '../src/db/seed.ts';
+import { createTenant } from './helpers/factories.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+let t: TestGateway;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+
+const NESTED = `query($n: Int!) {
+  steps(first: $n) { edges { node {
+    id
+    messages(first: 20) { edges { node { content { __typename } step { id } } } }
+    trace { id }
+    metrics { stepNs }
+  } } }
+}`;
+
+beforeAll(async () => {
+  t = await createTestGateway();
+  tenant = await createTenant(t.db, 'Acme');
+  await seed(t.db.sql, { organizationId: tenant.organizationId, steps: 120, seed: 7 });
+});
+afterAll(() => t.close());
+
+async function statementsFor(query: string, variables: Record<string, unknown>) {
+  const { result, statements } = await t.statements(() => t.graphql(tenant.key, query, variables));
+  expect(result.body.errors).toBeUndefined();
+  return { body: result.body, statements };
+}
+
+describe('batching', () => {
+  it('costs the same statements for 5 and 100 steps with messages, traces and metrics: one per level', async () => {
+    const small = await statementsFor(NESTED, { n: 5 });
+    const large = await statementsFor(NESTED, { n: 100 });
+    expect(large.body.data.steps.edges).toHaveLength(100);
+    const messages = large.body.data.steps.edges.flatMap((edge: any) => edge.node.messages.edges);
+    expect(messages.length).toBeGreaterThan(300);
+    expect(large.body.data.steps.edges.filter((edge: any) => edge.node.trace !== null).length).toBeGreaterThan(50);
+    // The API key lookup, the page of steps, the messages of all steps, their traces, their metrics, and
+    // the steps the messages lead back to (already loaded: the loader answers from its cache).
+    expect(small.statements).toHaveLength(5);
+    expect(large.statements).toHaveLength(small.statements.length);
+  });
+
+  it('adds one statement for totalCount, and one for message counts, whatever the page size', async () => {
+    const query = `query($n: Int!) { steps(first: $n) { totalCount nodes { messages(first: 2) { totalCount nodes { id } } } } }`;
+    const small = await statementsFor(query, { n: 3 });
+    const large = await statementsFor(query, { n: 100 });
+    // key, steps, count of steps, messages, message counts.
+    expect(small.statements).toHaveLength(5);
+    expect(large.statements).toHaveLength(5);
+  });
+
+  it('reads nothing it is not asked for: a page of scalars is one statement after the key lookup', async () => {
+    const { statements } = await statementsFor(`{ steps(first: 50) { nodes { id model status } } }`, {});
+    expect(statements).toHaveLength(2);
+  });
+
+  it('batches node lookups of one type into one statement', async () => {
+    const page = await t.graphql(tenant.key, `{ steps(first: 30) { nodes { id } } }`);
+    const ids = page.body.data.steps.nodes.map((node: { id: string }) => node.id);
+    const { statements } = await statementsFor(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+    expect(statements).toHaveLength(2);
+  });
+});

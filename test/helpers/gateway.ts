@@ -1,0 +1,59 @@
+import type { Database } from '../../src/db/database.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createGateway } from '../../src/server.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface GraphQLResponse<Data = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: Data; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };
+}
+
+/** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
+export async function createTestGateway(options: { database?: TestDatabase } = {}) {
+  const database = options.database ?? (await createTestDatabase());
+  const logLines: Record<string, unknown>[] = [];
+  const logger = createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
+  const gateway = createGateway({ db: database.db, logger });
+
+  async function graphql<Data = any>(
+    key: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<Data>> {
+    const response = await gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<Data>['body'] };
+  }
+
+  return {
+    db: database.db as Database,
+    database,
+    gateway,
+    logLines,
+    graphql,
+    /** Runs `work` and returns the SQL statements it caused. */
+    async statements<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+      const statements: string[] = [];
+      const stop = database.db.onQuery((query) => statements.push(query));
+      try {
+        return { result: await work(), statements };
+      } finally {
+        stop();
+      }
+    },
+    close: () => database.drop(),
+  };
+}
+
+export type TestGateway = Awaited<ReturnType<typeof createTestGateway>>;
+
+/** The codes of a response's errors. */
+export const errorCodes = (response: GraphQLResponse) => (response.body.errors ?? []).map((error) => error.extensions?.code);

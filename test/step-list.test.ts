@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createTenant, insertStep } from './helpers/factories.ts';
+import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+
+let t: TestGateway;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+let other: Awaited<ReturnType<typeof createTenant>>;
+
+/** The tenant's steps, oldest first by (created_at, id), as the gateway must order them. */
+const steps: { id: string; createdAt: string; fields: Record<string, unknown> }[] = [];
+
+const LIST = `query($first: Int, $after: String, $last: Int, $before: String, $filter: StepFilter, $orderBy: StepOrder) {
+  steps(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
+    totalCount
+    edges { cursor node { id } }
+    nodes { id }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+async function list(variables: Record<string, unknown>, key = tenant.key) {
+  const response = await t.graphql(key, LIST, variables);
+  return response;
+}
+const ids = (response: Awaited<ReturnType<typeof list>>) => response.body.data.steps.nodes.map((node: { id: string }) => node.id);
+
+beforeAll(async () => {
+  t = await createTestGateway();
+  tenant = await createTenant(t.db, 'Acme');
+  other = await createTenant(t.db, 'Other');
+
+  // 30 steps across agents, runs, models, statuses and feedback; several share one millisecond (distinct
+  // microseconds) and two share the exact same instant, so only (created_at, id) orders them totally.
+  const agents = ['agent-a', 'agent-b', 'agent-c'];
+  for (let i = 0; i < 30; i++) {
+    const second = String(Math.floor(i / 3)).padStart(2, '0');
+    const micros = i === 7 ? '000500' : String((i % 3) * 100 + 1).padStart(6, '0');
+    const createdAt = i === 8 ? '2025-05-01T10:00:02.000500Z' : `2025-05-01T10:00:${second}.${micros}Z`;
+    const fields = {
+      agent_id: agents[i % 3],
+      run_id: `run-${i % 5}`,
+      model: i % 2 === 0 ? 'gpt-4o-mini' : 'claude-sonnet-4-5',
+      model_handle: i % 2 === 0 ? 'openai/gpt-4o-mini' : 'anthropic/claude-sonnet-4-5',
+      provider_name: i % 2 === 0 ? 'openai' : 'anthropic',
+      project_id: i < 10 ? 'project-x' : null,
+      status: (['SUCCESS', 'FAILED', 'PENDING', 'CANCELLED'] as const)[i % 4],
+      stop_reason: (['end_turn', 'error', null, 'cancelled'] as const)[i % 4],
+      feedback: i % 5 === 0 ? 'positive' : i % 5 === 1 ? 'negative' : null,
+      tags: i % 6 === 0 ? ['good', 'fast'] : i % 6 === 3 ? ['good'] : [],
+      trace_id: `trace-${i}`,
+      created_at: createdAt,
+    };
+    const id = await insertStep(t.db, tenant.organizationId, fields);
+    steps.push({ id, createdAt, fields });
+  }
+  steps.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+  // Another organization's steps never appear, whatever the filter.
+  for (let i = 0; i < 5; i++) await insertStep(t.db, other.organizationId, { agent_id: 'agent-a', tags: ['good', 'fast'], created_at: '2025-05-01T10:00:05Z' });
+  // Nor do deleted steps.
+  await insertStep(t.db, tenant.organizationId, { agent_id: 'agent-a', is_deleted: true });
+});
+afterAll(() => t.close());
+
+const newestFirst = () => [...steps].reverse().map((step) => step.id);
+const oldestFirst = () => steps.map((step) => step.id);
+
+describe('steps', () => {
+  it('lists newest first, 20 per page by default, with totalCount, edges and nodes agreeing', async () => {
+    const response = await list({});
+    expect(response.body.errors).toBeUndefined();
+    const { totalCount, edges, pageInfo } = response.body.data.steps;
+    expect(totalCount).toBe(30);
+    expect(ids(response)).toEqual(newestFirst().slice(0, 20));
+    expect(edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(ids(response));
+    expect(pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: edges[0].cursor,
+      endCursor: edges[19].cursor,
+    });
+  });
+
+  for (const direction of ['DESC', 'ASC'] as const) {
+    const expected = () => (direction === 'DESC' ? newestFirst() : oldestFirst());
+
+    it(`pages forward through the whole list with first/after (${direction}), exactly once each`, async () => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const response = await list({ first: 7, after, orderBy: { field: 'CREATED_AT', direction } });
+        const { pageInfo } = response.body.data.steps;
+        seen.push(...ids(response));
+        expect(pageInfo.hasPreviousPage).toBe(after !== null);
+        if (!pageInfo.hasNextPage) break;
+        after = pageInfo.endCursor;
+      }
+      expect(seen).toEqual(expected());
+    });
+
+    it(`pages backward through the whole list with last/before (${direction})`, async () => {
+      const seen: string[] = [];
+      let before: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const response = await list({ last: 7, before, orderBy: { field: 'CREATED_AT', direction } });
+        const { pageInfo } = response.body.data.steps;
+        seen.unshift(...ids(response));
+        expect(pageInfo.hasNextPage).toBe(before !== null);
+        if (!pageInfo.hasPreviousPage) break;
+        before = pageInfo.startCursor;
+      }
+      expect(seen).toEqual(expected());
+    });
+  }
+
+  it('returns the items between two cursors when both after and before are given', async () => {
+    const all = await list({ first: 30 });
+    const edges = all.body.data.steps.edges;
+    const response = await list({ first: 30, after: edges[3].cursor, before: edges[9].cursor });
+    expect(ids(response)).toEqual(newestFirst().slice(4, 9));
+  });
+
+  it('treats the end of the list and an empty page correctly', async () => {
+    const all = await list({ first: 30 });
+    const last = all.body.data.steps.pageInfo.endCursor;
+    expect(all.body.data.steps.pageInfo.hasNextPage).toBe(false);
+    const after = await list({ first: 5, after: last });
+    expect(after.body.data.steps).toMatchObject({
+      nodes: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null },
+    });
+    const zero = await list({ first: 0 });
+    expect(zero.body.data.steps.nodes).toEqual([]);
+    expect(zero.body.data.steps.totalCount).toBe(30);
+  });
+
+  it('rejects bad pagination arguments with BAD_USER_INPUT', async () => {
+    for (const variables of [
+      { first: 101 },
+      { last: 101 },
+      { first: -1 },
+      { first: 5, last: 5 },
+      { after: 'not-a-cursor' },
+      { before: Buffer.from('["yesterday","step-1"]').toString('base64url') },
+      { after: Buffer.from('{"id":"step-1"}').toString('base64url') },
+    ]) {
+      const response = await list(variables);
+      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+
+  it("never uses another organization's rows, even through a cursor taken from them", async () => {
+    const foreign = await list({ first: 5 }, other.key);
+    expect(foreign.body.data.steps.totalCount).toBe(5);
+    const response = await list({ first: 100, after: foreign.body.data.steps.pageInfo.startCursor });
+    for (const id of ids(response)) expect(oldestFirst()).toContain(id);
+  });
+});
+
+describe('steps(filter)', () => {
+  const cases: [string, Record<string, unknown>, (fields: Record<string, unknown>) => boolean][] = [
+    ['agentId', { agentId: 'agent-b' }, (f) => f.agent_id === 'agent-b'],
+    ['runId', { runId: 'run-2' }, (f) => f.run_id === 'run-2'],
+    ['model', { model: 'gpt-4o-mini' }, (f) => f.model === 'gpt-4o-mini'],
+    ['modelHandle', { modelHandle: 'anthropic/claude-sonnet-4-5' }, (f) => f.model_handle === 'anthropic/claude-sonnet-4-5'],
+    ['providerName', { providerName: 'anthropic' }, (f) => f.provider_name === 'anthropic'],
+    ['projectId', { projectId: 'project-x' }, (f) => f.project_id === 'project-x'],
+    ['status', { status: 'FAILED' }, (f) => f.status === 'FAILED'],
+    ['stopReason', { stopReason: 'CANCELLED' }, (f) => f.stop_reason === 'cancelled'],
+    ['feedback', { feedback: 'POSITIVE' }, (f) => f.feedback === 'positive'],
+    ['hasFeedback: true', { hasFeedback: true }, (f) => f.feedback !== null],
+    ['hasFeedback: false', { hasFeedback: false }, (f) => f.feedback === null],
+    ['tags (one)', { tags: ['good'] }, (f) => (f.tags as string[]).includes('good')],
+    ['tags (all of them)', { tags: ['good', 'fast'] }, (f) => (f.tags as string[]).includes('fast')],
+    ['traceIds', { traceIds: ['trace-3', 'trace-4', 'trace-unknown'] }, (f) => ['trace-3', 'trace-4'].includes(f.trace_id as string)],
+    ['traceIds (empty)', { traceIds: [] }, () => false],
+    ['createdAfter', { createdAfter: '2025-05-01T10:00:05.000200Z' }, (f) => (f.created_at as string) > '2025-05-01T10:00:05.000200Z'],
+    ['createdBefore', { createdBefore: '2025-05-01T12:00:03+02:00' }, (f) => (f.created_at as string) < '2025-05-01T10:00:03.000000Z'],
+    [
+      'several at once',
+      { agentId: 'agent-a', model: 'gpt-4o-mini', createdAfter: '2025-05-01T10:00:01Z', createdBefore: '2025-05-01T10:00:08Z' },
+      (f) =>
+        f.agent_id === 'agent-a' &&
+        f.model === 'gpt-4o-mini' &&
+        (f.created_at as string) > '2025-05-01T10:00:01.000000Z' &&
+        (f.created_at as string) < '2025-05-01T10:00:08.000000Z',
+    ],
+  ];
+
+  for (const [name, filter, matches] of cases) {
+    it(`filters by ${name}`, async () => {
+      const expected = [...steps].reverse().filter((step) => matches(step.fields)).map((step) => step.id);
+      const response = await list({ first: 100, filter });
+      expect(response.body.errors).toBeUndefined();
+      expect(ids(response)).toEqual(expected);
+      expect(response.body.data.steps.totalCount).toBe(expected.length);
+      if (name !== 'traceIds (empty)') expect(expected.length).toBeGreaterThan(0);
+      if (!name.startsWith('hasFeedback')) expect(expected.length).toBeLessThan(30);
+    });
+  }
+
+  it('paginates within a filter', async () => {
+    const expected = [...steps].reverse().filter((step) => step.fields.agent_id === 'agent-a').map((step) => step.id);
+    const first = await list({ first: 4, filter: { agentId: 'agent-a' } });
+    const second = await list({ first: 4, after: first.body.data.steps.pageInfo.endCursor, filter: { agentId: 'agent-a' } });
+    expect([...ids(first), ...ids(second)]).toEqual(expected.slice(0, 8));
+  });
+
+  it('rejects contradictory or oversized filters with BAD_USER_INPUT', async () => {
+    for (const filter of [
+      { createdAfter: '2025-05-02T00:00:00Z', createdBefore: '2025-05-01T00:00:00Z' },
+      { tags: Array.from({ length: 101 }, (_, i) => `t${i}`) },
+      { createdAfter: 'yesterday' },
+    ]) {
+      const response = await list({ filter });
+      expect(errorCodes(response), JSON.stringify(filter)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+});

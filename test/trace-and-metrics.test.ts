@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createTenant, insertMetrics, insertStep, insertTrace } from './helpers/factories.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+let t: TestGateway;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+
+const TRACE = `query($id: ID!) { step(id: $id) { trace {
+  id requestJson responseJson stepId agentId agentTags callType runId source orgId userId compactionSettings llmConfig
+  billingContext { planType } latencyMs createdById lastUpdatedById createdAt updatedAt step { id }
+} } }`;
+
+beforeAll(async () => {
+  t = await createTestGateway();
+  tenant = await createTenant(t.db, 'Acme');
+});
+afterAll(() => t.close());
+
+describe('Step.trace', () => {
+  it('returns every field of the provider trace, request and response as JSON', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 };
+    const response = { id: 'chatcmpl-1', choices: [{ finish_reason: 'stop' }], usage: { prompt_tokens: 3 } };
+    const traceId = await insertTrace(t.db, tenant.organizationId, stepId, {
+      request_json: request,
+      response_json: response,
+      agent_id: 'agent-1',
+      agent_tags: ['prod', 'eu'],
+      call_type: 'agent_step',
+      run_id: 'run-1',
+      source: 'letta-server',
+      org_id: tenant.organizationId,
+      user_id: 'user-1',
+      compaction_settings: { mode: 'sliding' },
+      llm_config: { model: 'gpt-4o-mini' },
+      _created_by_id: 'user-1',
+      _last_updated_by_id: 'user-1',
+      created_at: '2025-01-01T00:00:00Z',
+      updated_at: '2025-01-01T00:00:00Z',
+    });
+    const result = await t.graphql(tenant.key, TRACE, { id: stepId });
+    expect(result.body).toEqual({
+      data: {
+        step: {
+          trace: {
+            id: traceId,
+            requestJson: request,
+            responseJson: response,
+            stepId,
+            agentId: 'agent-1',
+            agentTags: ['prod', 'eu'],
+            callType: 'agent_step',
+            runId: 'run-1',
+            source: 'letta-server',
+            orgId: tenant.organizationId,
+            userId: 'user-1',
+            compactionSettings: { mode: 'sliding' },
+            llmConfig: { model: 'gpt-4o-mini' },
+            billingContext: null,
+            latencyMs: null,
+            createdById: 'user-1',
+            lastUpdatedById: 'user-1',
+            createdAt: '2025-01-01T00:00:00.000Z',
+            updatedAt: '2025-01-01T00:00:00.000Z',
+            step: { id: stepId },
+          },
+        },
+      },
+    });
+  });
+
+  it('is null when the step has no trace, or only one of another organization', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const foreign = await createTenant(t.db, 'Foreign');
+    await insertTrace(t.db, foreign.organizationId, stepId);
+    const result = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { trace { id } } }`, { id: stepId });
+    expect(result.body).toEqual({ data: { step: { trace: null } } });
+  });
+
+  it('returns the newest trace when a step has several', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:00Z', call_type: 'summarization' });
+    const newest = await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:05Z' });
+    const result = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { trace { id } } }`, { id: stepId });
+    expect(result.body).toEqual({ data: { step: { trace: { id: newest } } } });
+  });
+
+  it('is reachable as a node', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const traceId = await insertTrace(t.db, tenant.organizationId, stepId);
+    const result = await t.graphql(tenant.key, `query($id: ID!) { node(id: $id) { __typename id } }`, { id: traceId });
+    expect(result.body).toEqual({ data: { node: { __typename: 'ProviderTrace', id: traceId } } });
+  });
+});
+
+describe('Step.metrics', () => {
+  it('returns nanosecond values as exact decimal strings, beyond 2^53', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    await insertMetrics(t.db, stepId, {
+      organization_id: tenant.organizationId,
+      provider_id: 'provider-1',
+      run_id: 'run-1',
+      agent_id: 'agent-9',
+      project_id: 'project-1',
+      step_start_ns: '1764000000123456789',
+      llm_request_start_ns: '1764000000123999999',
+      llm_request_ns: '9007199254740993',
+      tool_execution_ns: 0,
+      step_ns: '9223372036854775807',
+      base_template_id: 'base-1',
+      template_id: 'template-1',
+    });
+    const result = await t.graphql(
+      tenant.key,
+      `query($id: ID!) { step(id: $id) { metrics {
+        id organizationId providerId runId agentId stepStartNs llmRequestStartNs llmRequestNs toolExecutionNs stepNs baseTemplateId templateId projectId
+      } } }`,
+      { id: stepId },
+    );
+    expect(result.body).toEqual({
+      data: {
+        step: {
+          metrics: {
+            id: stepId,
+            organizationId: tenant.organizationId,
+            providerId: 'provider-1',
+            runId: 'run-1',
+            agentId: 'agent-9',
+            stepStartNs: '1764000000123456789',
+            llmRequestStartNs: '1764000000123999999',
+            llmRequestNs: '9007199254740993',
+            toolExecutionNs: '0',
+            stepNs: '9223372036854775807',
+            baseTemplateId: 'base-1',
+            templateId: 'template-1',
+            projectId: 'project-1',
+          },
+        },
+      },
+    });
+  });
+
+  it('is null when none were recorded', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const result = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { metrics { stepNs } } }`, { id: stepId });
+    expect(result.body).toEqual({ data: { step: { metrics: null } } });
+  });
+});
