@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { hashKey, listKeys, revokeKey } from '../src/auth/api-keys.ts';
+import { createTenant, insertStep } from './helpers/factories.ts';
+import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+
+let t: TestGateway;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+
+beforeAll(async () => {
+  t = await createTestGateway();
+  tenant = await createTenant(t.db, 'Acme');
+});
+afterAll(() => t.close());
+
+async function post(headers: Record<string, string>, query = '{ steps { totalCount } }') {
+  const response = await t.gateway.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+describe('API keys', () => {
+  it('answers a missing, malformed, unknown or revoked key with the same 401 UNAUTHENTICATED body', async () => {
+    const revoked = await createTenant(t.db, 'Revoked');
+    expect(await revokeKey(t.db.prisma, revoked.apiKeyId)).toBe(true);
+    const cases: Record<string, string>[] = [
+      {},
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+      { authorization: `Bearer ${tenant.key}x` },
+      { authorization: `Bearer sgw_${'A'.repeat(43)}` },
+      { authorization: `Bearer ${revoked.key}` },
+    ];
+    const bodies = new Set<string>();
+    for (const headers of cases) {
+      const response = await post(headers);
+      expect(response.status, JSON.stringify(headers)).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      bodies.add(response.text);
+    }
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse([...bodies][0]!)).toEqual({
+      errors: [{ message: 'A valid API key is required: send it as "Authorization: Bearer <key>".', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+  });
+
+  it('authenticates before parsing: an invalid document without a key reveals nothing about the schema', async () => {
+    const response = await post({}, '{ stepz { id } }');
+    expect(response.status).toBe(401);
+    expect(response.text).not.toContain('Did you mean');
+  });
+
+  it('accepts a live key, and stores only its hash', async () => {
+    const response = await post({ authorization: `Bearer ${tenant.key}` });
+    expect(response.status).toBe(200);
+    const rows = await t.db.sql.query<Record<string, unknown>>(`SELECT * FROM gateway_api_keys WHERE id = $1`, [tenant.apiKeyId]);
+    expect(rows[0]!.key_hash).toBe(hashKey(tenant.key));
+    expect(JSON.stringify(rows)).not.toContain(tenant.key);
+    const listed = await listKeys(t.db.prisma);
+    expect(listed.find((key) => key.id === tenant.apiKeyId)).toMatchObject({ organizationId: tenant.organizationId, revokedAt: null });
+  });
+});
+
+describe('tenancy', () => {
+  it('shows each organization only its own steps, in lists, lookups, nodes and counts', async () => {
+    const a = await createTenant(t.db, 'A');
+    const b = await createTenant(t.db, 'B');
+    const aStep = await insertStep(t.db, a.organizationId);
+    const bStep = await insertStep(t.db, b.organizationId);
+    for (const [key, own, foreign] of [
+      [a.key, aStep, bStep],
+      [b.key, bStep, aStep],
+    ] as const) {
+      const response = await t.graphql(
+        key,
+        `query($own: ID!, $foreign: ID!) { steps { totalCount nodes { id } } own: step(id: $own) { id } foreign: step(id: $foreign) { id } node(id: $foreign) { id } }`,
+        { own, foreign },
+      );
+      expect(response.body).toEqual({ data: { steps: { totalCount: 1, nodes: [{ id: own }] }, own: { id: own }, foreign: null, node: null } });
+    }
+  });
+});
+
+describe('errors', () => {
+  it('masks unexpected errors: no message, stack or original error, even with NODE_ENV=development', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    await t.db.sql.exec('ALTER TABLE provider_traces RENAME TO provider_traces_away');
+    try {
+      const response = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { id trace { id } } }`, { id: stepId });
+      expect(response.body).toEqual({
+        data: { step: { id: stepId, trace: null } },
+        errors: [{ message: 'Unexpected error.', locations: [{ line: 1, column: 38 }], path: ['step', 'trace'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      });
+      const text = JSON.stringify(response.body);
+      expect(text).not.toMatch(/provider_traces|stack|originalError|postgres/i);
+      // The operator's log has the cause.
+      expect(t.logLines.some((line) => line.msg === 'unexpected error' && JSON.stringify(line).includes('provider_traces'))).toBe(true);
+    } finally {
+      await t.db.sql.exec('ALTER TABLE provider_traces_away RENAME TO provider_traces');
+      process.env.NODE_ENV = previous;
+    }
+  });
+
+  it('reports parse and validation errors with their codes', async () => {
+    const parse = await t.graphql(tenant.key, '{ steps( { id } }');
+    expect(parse.status).toBe(400);
+    expect(errorCodes(parse)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    const validation = await t.graphql(tenant.key, '{ steps { nodes { nope } } }');
+    expect(errorCodes(validation)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const variables = await t.graphql(tenant.key, 'query($n: Int) { steps(first: $n) { totalCount } }', { n: 'many' });
+    expect(errorCodes(variables)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('endpoints', () => {
+  it('serves /healthz and /readyz without a key, and a request id on every response', async () => {
+    const health = await t.gateway.fetch('http://gateway.test/healthz');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await t.gateway.fetch('http://gateway.test/readyz', { headers: { 'x-request-id': 'abc-123' } });
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get('x-request-id')).toBe('abc-123');
+    expect((await post({ authorization: `Bearer ${tenant.key}` })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('runs queries over GET and refuses mutations over GET', async () => {
+    const query = encodeURIComponent('{ steps(first: 1) { totalCount } }');
+    const get = await t.gateway.fetch(`http://gateway.test/graphql?query=${query}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+    expect(get.status).toBe(200);
+    expect((await get.json()).data.steps.totalCount).toBeGreaterThanOrEqual(0);
+    const mutation = encodeURIComponent('mutation { setStepFeedback(input: { stepId: "step-1" }) { step { id } } }');
+    const refused = await t.gateway.fetch(`http://gateway.test/graphql?query=${mutation}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+    expect(refused.status).toBe(405);
+  });
+
+  it('serves GraphiQL to browsers without a key, with its assets bundled (no CDN)', async () => {
+    const page = await t.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('steps-gateway');
+    expect(html).not.toMatch(/unpkg\.com|jsdelivr/);
+  });
+
+  it('answers unknown paths with 404', async () => {
+    expect((await t.gateway.fetch('http://gateway.test/nope')).status).toBe(404);
+  });
+});

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { migrate, pendingMigrations, readMigrations } from '../src/db/migrate.ts';
+import { checkSchema } from '../src/db/schema-check.ts';
+import { prepareDatabase } from '../src/startup.ts';
+import { createLogger } from '../src/logger.ts';
+import { createEmptyDatabase, type TestDatabase } from './helpers/database.ts';
+import { createTestGateway } from './helpers/gateway.ts';
+
+const quiet = createLogger('silent');
+let database: TestDatabase | undefined;
+afterEach(async () => {
+  await database?.drop();
+  database = undefined;
+});
+
+/**
+ * Letta's tables as a Letta server leaves them: extra columns, foreign keys to tables the gateway does
+ * not model, Letta's own indexes and constraint names, and rows.
+ */
+const LETTA_SCHEMA = `
+  CREATE TYPE stepstatus AS ENUM ('PENDING', 'SUCCESS', 'FAILED', 'CANCELLED');
+  CREATE TABLE organizations (id varchar PRIMARY KEY, name varchar NOT NULL, created_at timestamptz DEFAULT now(),
+    updated_at timestamptz DEFAULT now(), is_deleted boolean NOT NULL DEFAULT false, _created_by_id varchar,
+    _last_updated_by_id varchar, privileged_tools boolean NOT NULL DEFAULT false);
+  CREATE TABLE providers (id varchar PRIMARY KEY, organization_id varchar REFERENCES organizations(id));
+  CREATE TABLE agents (id varchar PRIMARY KEY, organization_id varchar REFERENCES organizations(id));
+  CREATE TABLE runs (id varchar PRIMARY KEY, organization_id varchar REFERENCES organizations(id));
+  CREATE TABLE steps (
+    id varchar PRIMARY KEY, origin varchar, organization_id varchar, provider_id varchar, run_id varchar, agent_id varchar,
+    provider_name varchar, provider_category varchar, model varchar, model_handle varchar, model_endpoint varchar,
+    context_window_limit integer, completion_tokens integer NOT NULL DEFAULT 0, prompt_tokens integer NOT NULL DEFAULT 0,
+    total_tokens integer NOT NULL DEFAULT 0, cached_input_tokens integer, cache_write_tokens integer, reasoning_tokens integer,
+    completion_tokens_details json, prompt_tokens_details json, stop_reason varchar, tags json, tid varchar, trace_id varchar,
+    request_id varchar, feedback varchar, error_type varchar, error_data json, status stepstatus, project_id varchar,
+    created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), is_deleted boolean NOT NULL DEFAULT false,
+    _created_by_id varchar, _last_updated_by_id varchar, base_template_id varchar, template_id varchar,
+    CONSTRAINT fk_steps_organization_id FOREIGN KEY (provider_id) REFERENCES providers(id) ON DELETE RESTRICT,
+    CONSTRAINT fk_steps_provider_id FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE RESTRICT,
+    CONSTRAINT fk_steps_run_id FOREIGN KEY (run_id) REFERENCES runs(id) ON DELETE SET NULL);
+  CREATE INDEX ix_steps_run_id ON steps (run_id);
+  CREATE SEQUENCE message_seq;
+  CREATE TABLE messages (
+    id varchar PRIMARY KEY, organization_id varchar NOT NULL REFERENCES organizations(id),
+    agent_id varchar NOT NULL REFERENCES agents(id) ON DELETE CASCADE, role varchar NOT NULL, text varchar, content json,
+    model varchar, name varchar, tool_call_id varchar, otid varchar, group_id varchar, sender_id varchar, batch_item_id varchar,
+    approval_request_id varchar, denial_reason varchar, tool_calls json NOT NULL, tool_returns json, approvals json,
+    step_id varchar REFERENCES steps(id) ON DELETE SET NULL, run_id varchar REFERENCES runs(id) ON DELETE SET NULL,
+    conversation_id varchar, is_err boolean, approve boolean, sequence_id bigint NOT NULL DEFAULT nextval('message_seq') UNIQUE,
+    created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), is_deleted boolean NOT NULL DEFAULT false,
+    _created_by_id varchar, _last_updated_by_id varchar);
+  CREATE INDEX idx_messages_step_id ON messages (step_id);
+  CREATE TABLE provider_traces (
+    id varchar PRIMARY KEY, request_json json NOT NULL, response_json json NOT NULL, step_id varchar,
+    organization_id varchar NOT NULL REFERENCES organizations(id), agent_id varchar, call_type varchar, run_id varchar,
+    source varchar, agent_tags json, org_id varchar, user_id varchar, compaction_settings json, llm_config json,
+    created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), is_deleted boolean NOT NULL DEFAULT false,
+    _created_by_id varchar, _last_updated_by_id varchar);
+  CREATE INDEX ix_step_id ON provider_traces (step_id);
+  CREATE TABLE step_metrics (
+    id varchar PRIMARY KEY REFERENCES steps(id) ON DELETE CASCADE, organization_id varchar REFERENCES organizations(id),
+    provider_id varchar REFERENCES providers(id), run_id varchar REFERENCES runs(id) ON DELETE SET NULL,
+    agent_id varchar NOT NULL REFERENCES agents(id) ON DELETE CASCADE, project_id varchar, step_start_ns bigint,
+    llm_request_start_ns bigint, llm_request_ns bigint, tool_execution_ns bigint, step_ns bigint, base_template_id varchar,
+    template_id varchar, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
+    is_deleted boolean NOT NULL DEFAULT false, _created_by_id varchar, _last_updated_by_id varchar);
+
+  INSERT INTO organizations (id, name) VALUES ('org-00000000-0000-4000-8000-00000000000a', 'Letta org');
+  INSERT INTO providers (id) VALUES ('provider-1');
+  INSERT INTO agents (id) VALUES ('agent-1');
+  INSERT INTO runs (id) VALUES ('run-1');
+  INSERT INTO steps (id, organization_id, provider_id, run_id, agent_id, model, tags, status, stop_reason, feedback, created_at)
+    VALUES ('step-11111111-1111-4111-8111-111111111111', 'org-00000000-0000-4000-8000-00000000000a', 'provider-1', 'run-1', 'agent-1',
+            'gpt-4o-mini', '["letta"]', 'SUCCESS', 'end_turn', 'positive', '2025-09-01T12:00:00.654321Z');
+  INSERT INTO messages (id, organization_id, agent_id, role, content, tool_calls, step_id)
+    VALUES ('message-22222222-2222-4222-8222-222222222222', 'org-00000000-0000-4000-8000-00000000000a', 'agent-1', 'assistant',
+            '[{"type": "reasoning", "is_native": true, "reasoning": "hm"}]', '[]', 'step-11111111-1111-4111-8111-111111111111');
+  INSERT INTO provider_traces (id, request_json, response_json, step_id, organization_id)
+    VALUES ('provider_trace-33333333-3333-4333-8333-333333333333', '{"model": "gpt-4o-mini"}', '{"id": "r"}',
+            'step-11111111-1111-4111-8111-111111111111', 'org-00000000-0000-4000-8000-00000000000a');
+  INSERT INTO step_metrics (id, agent_id, step_ns) VALUES ('step-11111111-1111-4111-8111-111111111111', 'agent-1', 1234567890123456789);
+`;
+
+const snapshot = (db: TestDatabase['db']) =>
+  db.sql.query(`
+    SELECT (SELECT json_agg(s ORDER BY id) FROM steps s)::text AS steps,
+           (SELECT json_agg(m ORDER BY id) FROM messages m)::text AS messages,
+           (SELECT json_agg(t ORDER BY id) FROM provider_traces t)::text AS traces,
+           (SELECT json_agg(x ORDER BY id) FROM step_metrics x)::text AS metrics,
+           (SELECT json_agg(c.conname ORDER BY c.conname) FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+             WHERE r.relname IN ('steps', 'messages', 'provider_traces', 'step_metrics'))::text AS constraints`);
+
+describe('migrations', () => {
+  it('build an empty database and record themselves in _prisma_migrations as Prisma does', async () => {
+    database = await createEmptyDatabase();
+    const migrations = await readMigrations();
+    expect(await pendingMigrations(database.db.sql)).toEqual(migrations.map((m) => m.name));
+    expect(await migrate(database.db.sql)).toEqual(migrations.map((m) => m.name));
+    expect(await migrate(database.db.sql)).toEqual([]);
+    const rows = await database.db.sql.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
+      `SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name`,
+    );
+    expect(rows).toEqual(
+      migrations.map((m) => ({
+        migration_name: m.name,
+        checksum: createHash('sha256').update(m.sql).digest('hex'),
+        finished_at: expect.any(Date),
+        applied_steps_count: 1,
+      })),
+    );
+    expect(await checkSchema(database.db.sql)).toEqual([]);
+    const indexes = await database.db.sql.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE indexname LIKE 'gateway_%' ORDER BY 1`);
+    expect(indexes.map((row) => row.indexname)).toEqual([
+      'gateway_api_keys_key_hash_key',
+      'gateway_api_keys_pkey',
+      'gateway_ix_api_keys_org',
+      'gateway_ix_messages_step_created_at_id',
+      'gateway_ix_steps_org_agent_created_at_id',
+      'gateway_ix_steps_org_created_at_id',
+      'gateway_ix_steps_org_run_created_at_id',
+    ]);
+  });
+
+  it("leave a Letta database's tables, constraints and rows as they are, adding only what is missing", async () => {
+    database = await createEmptyDatabase();
+    await database.db.sql.exec(LETTA_SCHEMA);
+    const before = await snapshot(database.db);
+    await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
+    expect(await snapshot(database.db)).toEqual(before);
+    const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%'`);
+    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys']);
+    // Letta's own trace index is reused, not duplicated.
+    const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey'`);
+    expect(traceIndexes).toEqual([{ indexname: 'ix_step_id' }]);
+  });
+
+  it('let the gateway serve the rows a Letta server wrote', async () => {
+    database = await createEmptyDatabase();
+    await database.db.sql.exec(LETTA_SCHEMA);
+    const t = await createTestGateway({ database: { ...database, drop: async () => {} } });
+    await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
+    const { createKey } = await import('../src/auth/api-keys.ts');
+    const { key } = await createKey(database.db.prisma, 'org-00000000-0000-4000-8000-00000000000a');
+    const response = await t.graphql(
+      key,
+      `{ steps { totalCount nodes { id model tags status stopReason feedback createdAt
+          messages { nodes { role content { __typename ... on ReasoningContent { reasoning } } } }
+          trace { id requestJson } metrics { stepNs } } } }`,
+    );
+    expect(response.body).toEqual({
+      data: {
+        steps: {
+          totalCount: 1,
+          nodes: [
+            {
+              id: 'step-11111111-1111-4111-8111-111111111111',
+              model: 'gpt-4o-mini',
+              tags: ['letta'],
+              status: 'SUCCESS',
+              stopReason: 'END_TURN',
+              feedback: 'POSITIVE',
+              createdAt: '2025-09-01T12:00:00.654Z',
+              messages: { nodes: [{ role: 'ASSISTANT', content: [{ __typename: 'ReasoningContent', reasoning: 'hm' }] }] },
+              trace: { id: 'provider_trace-33333333-3333-4333-8333-333333333333', requestJson: { model: 'gpt-4o-mini' } },
+              metrics: { stepNs: '1234567890123456789' },
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  it('stop the start with a message naming each missing or mismatched column', async () => {
+    database = await createEmptyDatabase();
+    await database.db.sql.exec(LETTA_SCHEMA);
+    await database.db.sql.exec(`ALTER TABLE steps DROP COLUMN model_handle; ALTER TABLE steps ALTER COLUMN tags TYPE text; ALTER TABLE step_metrics ALTER COLUMN step_ns TYPE text`);
+    await expect(prepareDatabase(database.db, { migrateOnStart: true }, quiet)).rejects.toThrow(
+      /steps\.model_handle is missing[\s\S]*steps\.tags has type text, expected json or jsonb[\s\S]*step_metrics\.step_ns has type text/,
+    );
+  });
+
+  it('refuse to start without migrating when MIGRATE_ON_START=false and migrations are pending', async () => {
+    database = await createEmptyDatabase();
+    await expect(prepareDatabase(database.db, { migrateOnStart: false }, quiet)).rejects.toThrow(/npm run db:migrate/);
+  });
+
+  it('refuse a migration that was edited after it was applied', async () => {
+    database = await createEmptyDatabase();
+    const migrations = await readMigrations();
+    await migrate(database.db.sql, migrations);
+    const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
+    await expect(migrate(database.db.sql, edited)).rejects.toThrow(/was changed after it was applied/);
+  });
+});
