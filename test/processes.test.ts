@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createEmptyDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
+
+/**
+ * The commands a user runs (npm start, db:seed, apikey), as separate processes against a database of their
+ * own: a fresh Postgres database, or embedded Postgres in a temporary DATA_DIR.
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const ORG = 'org-00000000-0000-4000-8000-0000000000c1';
+
+let dataDir: string;
+let database: TestDatabase | undefined;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'steps-gateway-process-'));
+  const base = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } as Record<string, string>;
+  if (onPostgres) {
+    database = await createEmptyDatabase();
+    await database.db.close();
+    env = { ...base, DATABASE_URL: database.url! };
+  } else {
+    env = { ...base, DATABASE_URL: '' };
+  }
+});
+afterAll(async () => {
+  if (database) await database.drop().catch(() => {});
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function run(script: string, args: string[], extraEnv: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(tsx, [script, ...args], { cwd: root, env: { ...env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('command-line tools', () => {
+  it('seed, then create, list and revoke API keys', async () => {
+    const seeded = await run('scripts/seed.ts', ['--org', ORG, '--steps', '25', '--seed', '5']);
+    expect(seeded.stdout + seeded.stderr).toMatch(/Seeded .*: 25 steps, \d+ messages, \d+ traces, \d+ metrics/);
+    expect(seeded.stderr).toContain('seeded 25/25 steps');
+    expect(seeded.code).toBe(0);
+
+    const created = await run('src/auth/apikey-cli.ts', ['create', '--org', ORG, '--name', 'ci']);
+    expect(created.code).toBe(0);
+    const id = created.stdout.match(/Created API key (apikey-[\w-]+)/)?.[1];
+    const key = created.stdout.match(/Key \(shown once, store it now\): (sgw_\S+)/)?.[1];
+    expect(id).toBeDefined();
+    expect(key).toBeDefined();
+
+    const listed = await run('src/auth/apikey-cli.ts', ['list']);
+    expect(listed.stdout).toContain(`${id}  ${ORG}`);
+    expect(listed.stdout).toContain('active');
+    expect(listed.stdout).not.toContain(key!);
+
+    const revoked = await run('src/auth/apikey-cli.ts', ['revoke', id!]);
+    expect(revoked.stdout).toContain(`Revoked ${id}`);
+    expect((await run('src/auth/apikey-cli.ts', ['list'])).stdout).toMatch(/revoked \d{4}-/);
+
+    const unknownOrg = await run('src/auth/apikey-cli.ts', ['create', '--org', 'org-missing']);
+    expect(unknownOrg.code).toBe(1);
+    expect(unknownOrg.stderr).toContain('Organization org-missing does not exist.');
+  });
+});
+
+describe('npm start', () => {
+  it('stops with a message naming each bad setting', async () => {
+    const result = await run('src/main.ts', [], { PORT: 'http', DB_POOL_MAX: '-3' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PORT must be an integer');
+    expect(result.stderr).toContain('DB_POOL_MAX must be an integer');
+  });
+
+  it('starts, serves queries with a key, reports ready, and exits 0 on SIGTERM', async () => {
+    const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...env, PORT: '0', LOG_LEVEL: 'info' } });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 50_000);
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    try {
+      const base = url.replace(/\/graphql$/, '');
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      // The embedded demo prints its key; on Postgres, a key is made with the apikey command.
+      const demoKey = stderr.match(/Demo API key: (sgw_\S+)/)?.[1];
+      expect(demoKey !== undefined).toBe(!onPostgres);
+      const key = demoKey ?? (await run('src/auth/apikey-cli.ts', ['create', '--org', ORG])).stdout.match(/(sgw_\S+)/)![1]!;
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ steps(first: 2) { totalCount nodes { id } } }' }),
+      });
+      const body = (await response.json()) as { data: { steps: { totalCount: number; nodes: unknown[] } } };
+      expect(body.data.steps.nodes).toHaveLength(2);
+      if (demoKey !== undefined) {
+        const graphiql = await (await fetch(url, { headers: { accept: 'text/html' } })).text();
+        expect(graphiql).toContain(`Bearer ${demoKey}`);
+      }
+    } finally {
+      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+    }
+  });
+});
