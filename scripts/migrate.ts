@@ -1,6 +1,6 @@
 import { migrate } from '../src/db/migrate.ts';
 import { checkSchema } from '../src/db/schema-check.ts';
-import { withDatabase } from './cli.ts';
+import { withDatabase } from '../src/cli.ts';
 
 await withDatabase(async (db) => {
   const applied = await migrate(db.sql);

@@ -1,6 +1,6 @@
 import { migrate } from '../src/db/migrate.ts';
 import { seed } from '../src/db/seed.ts';
-import { parseFlags, withDatabase } from './cli.ts';
+import { parseFlags, withDatabase } from '../src/cli.ts';
 
 const usage = 'usage: npm run db:seed -- --org <organization id> [--steps 1000] [--seed 1] [--name <organization name>]';
 const { flags } = parseFlags(process.argv.slice(2));

@@ -1,4 +1,4 @@
-import { parseFlags, withDatabase } from '../../scripts/cli.ts';
+import { parseFlags, withDatabase } from '../cli.ts';
 import { createKey, listKeys, revokeKey } from './api-keys.ts';
 
 const usage = `usage:

@@ -1,10 +1,15 @@
 import DataLoader from 'dataloader';
 
-import type { Message, ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
+import type { ProviderTrace } from '../../prisma/generated/client/client.ts';
 import type { Database } from '../db/database.ts';
 import type { PageRequest } from '../schema/pagination.ts';
 import { alignById } from './by-id.ts';
 import { messageCountByStepId, messagesByStepId, type MessageRow } from './messages-by-step-id.ts';
+
+/** A loader of rows by their primary key: one `id IN (...)` statement per batch, null for a miss. */
+function byId<Row extends { id: string }>(find: (ids: string[]) => Promise<Row[]>) {
+  return new DataLoader<string, Row | null>(async (ids) => alignById(ids, await find([...ids]), (row) => row.id));
+}
 
 /**
  * The loaders of one request. Each is bound to the caller's organization, and a new set is made for every
@@ -15,29 +20,9 @@ export function createLoaders(db: Database, organizationId: string) {
   const messagePages = new Map<string, DataLoader<string, MessageRow[]>>();
 
   return {
-    stepById: new DataLoader<string, Step | null>(async (ids) =>
-      alignById(
-        ids,
-        await prisma.step.findMany({ where: { id: { in: [...ids] }, organizationId, isDeleted: false } }),
-        (step) => step.id,
-      ),
-    ),
-
-    messageById: new DataLoader<string, Message | null>(async (ids) =>
-      alignById(
-        ids,
-        await prisma.message.findMany({ where: { id: { in: [...ids] }, organizationId, isDeleted: false } }),
-        (message) => message.id,
-      ),
-    ),
-
-    traceById: new DataLoader<string, ProviderTrace | null>(async (ids) =>
-      alignById(
-        ids,
-        await prisma.providerTrace.findMany({ where: { id: { in: [...ids] }, organizationId, isDeleted: false } }),
-        (trace) => trace.id,
-      ),
-    ),
+    stepById: byId((ids) => prisma.step.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false } })),
+    messageById: byId((ids) => prisma.message.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false } })),
+    traceById: byId((ids) => prisma.providerTrace.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false } })),
 
     /** Traces join steps by step_id without a foreign key. Where a step has several, the newest wins. */
     traceByStepId: new DataLoader<string, ProviderTrace | null>(async (stepIds) =>
@@ -52,13 +37,7 @@ export function createLoaders(db: Database, organizationId: string) {
     ),
 
     /** Metrics share their step's id; the step was already read within the organization. */
-    metricsByStepId: new DataLoader<string, StepMetrics | null>(async (stepIds) =>
-      alignById(
-        stepIds,
-        await prisma.stepMetrics.findMany({ where: { id: { in: [...stepIds] }, isDeleted: false } }),
-        (metrics) => metrics.id,
-      ),
-    ),
+    metricsByStepId: byId((ids) => prisma.stepMetrics.findMany({ where: { id: { in: ids }, isDeleted: false } })),
 
     /** A loader per distinct page request: every step asking for the same page shares one statement. */
     messagesByStepId(page: PageRequest) {

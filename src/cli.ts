@@ -1,7 +1,7 @@
-import { loadConfig } from '../src/config.ts';
-import type { Database } from '../src/db/database.ts';
-import { openDatabase } from '../src/db/open.ts';
-import { redact } from '../src/logger.ts';
+import { loadConfig } from './config.ts';
+import type { Database } from './db/database.ts';
+import { openDatabase } from './db/open.ts';
+import { redact } from './logger.ts';
 
 /** Parses `--name value` pairs; a bare `--flag` is "true". */
 export function parseFlags(argv: string[]): { flags: Record<string, string>; positional: string[] } {
