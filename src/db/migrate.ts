@@ -1,11 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { SqlRunner } from './database.ts';
 
-export const migrationsDir = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+/** prisma/migrations of the project, found from this module whether it runs from src/ or from a build in dist/. */
+export const migrationsDir = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'prisma', 'migrations');
+})();
 
 /** Prisma's own advisory lock key, so that this runner and `prisma migrate deploy` never run at once. */
 const ADVISORY_LOCK_KEY = 72707369;
