@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 
 import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/open.ts';
+import { DataDirInUseError, openDatabase } from './db/open.ts';
 import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact } from './logger.ts';
 import { createGateway } from './server.ts';
@@ -53,7 +53,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError) {
+  if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirInUseError) {
     process.stderr.write(`${redact(error.message)}\n`);
   } else {
     process.stderr.write(`Failed to start: ${redact(JSON.stringify(describeError(error)))}\n`);

@@ -50,6 +50,7 @@ query NewestSteps {
 `;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const UNEXPECTED = 'Unexpected error.';
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
@@ -94,7 +95,14 @@ export function createGateway({ db, logger, graphiqlApiKey }: GatewayOptions) {
 
       // Authenticate before the document is even parsed, so nothing about the schema leaks without a key.
       const key = keyFromAuthorization(request.headers.get('authorization'));
-      const principal = key === undefined ? undefined : await authenticate(db.prisma, key);
+      let principal: Principal | undefined;
+      try {
+        principal = key === undefined ? undefined : await authenticate(db.prisma, key);
+      } catch (error) {
+        logger.error('authentication failed', { requestId, ...describeError(error) });
+        endResponse(jsonResponse(500, { errors: [{ message: UNEXPECTED, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+        return;
+      }
       if (principal === undefined) {
         endResponse(unauthenticatedResponse());
         return;
@@ -158,7 +166,7 @@ export function createGateway({ db, logger, graphiqlApiKey }: GatewayOptions) {
         }
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         logger.error('unexpected error', describeError(original));
-        return new GraphQLError('Unexpected error.', {
+        return new GraphQLError(UNEXPECTED, {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
           ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
         });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashKey, listKeys, revokeKey } from '../src/auth/api-keys.ts';
-import { createTenant, insertStep } from './helpers/factories.ts';
+import { createTestDatabase } from './helpers/database.ts';
+import { createTenant, insertMessage, insertStep, insertTrace } from './helpers/factories.ts';
 import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
 
 let t: TestGateway;
@@ -84,6 +85,30 @@ describe('tenancy', () => {
   });
 });
 
+describe('tenancy through relations', () => {
+  it("never leads from one organization's objects to another's", async () => {
+    const a = await createTenant(t.db, 'A2');
+    const b = await createTenant(t.db, 'B2');
+    const bStep = await insertStep(t.db, b.organizationId);
+    const bMessage = await insertMessage(t.db, b.organizationId, bStep);
+    const bTrace = await insertTrace(t.db, b.organizationId, bStep);
+    // Rows of A that point at B's step (as a corrupted or hand-written database might hold).
+    const aMessage = await insertMessage(t.db, a.organizationId, bStep);
+    const aTrace = await insertTrace(t.db, a.organizationId, bStep);
+    const response = await t.graphql(
+      a.key,
+      `query($m: ID!, $t: ID!, $bm: ID!, $bt: ID!) {
+        m: node(id: $m) { ... on Message { id step { id } } }
+        t: node(id: $t) { ... on ProviderTrace { id step { id } } }
+        bm: node(id: $bm) { id }
+        bt: node(id: $bt) { id }
+      }`,
+      { m: aMessage, t: aTrace, bm: bMessage, bt: bTrace },
+    );
+    expect(response.body).toEqual({ data: { m: { id: aMessage, step: null }, t: { id: aTrace, step: null }, bm: null, bt: null } });
+  });
+});
+
 describe('errors', () => {
   it('masks unexpected errors: no message, stack or original error, even with NODE_ENV=development', async () => {
     const previous = process.env.NODE_ENV;
@@ -103,6 +128,41 @@ describe('errors', () => {
     } finally {
       await t.db.sql.exec('ALTER TABLE provider_traces_away RENAME TO provider_traces');
       process.env.NODE_ENV = previous;
+    }
+  });
+
+  it('masks a database failure while checking the key, and /readyz turns 503', async () => {
+    const broken = await createTestGateway({ database: await createTestDatabase() });
+    const owner = await createTenant(broken.db, 'Broken');
+    await broken.db.close();
+    try {
+      const response = await broken.gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.key}` },
+        body: JSON.stringify({ query: '{ steps { totalCount } }' }),
+      });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      expect((await broken.gateway.fetch('http://gateway.test/readyz')).status).toBe(503);
+      expect((await broken.gateway.fetch('http://gateway.test/healthz')).status).toBe(200);
+      expect(broken.logLines.some((line) => line.msg === 'authentication failed')).toBe(true);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('answers input Postgres cannot hold (NUL characters, years out of range) with BAD_USER_INPUT', async () => {
+    const nulCursor = Buffer.from(JSON.stringify(['2025-01-01T00:00:00.000000Z', 'step-\u0000'])).toString('base64url');
+    for (const [query, variables] of [
+      ['query($f: StepFilter) { steps(filter: $f) { totalCount } }', { f: { agentId: 'agent-\u0000' } }],
+      ['query($f: StepFilter) { steps(filter: $f) { totalCount } }', { f: { tags: ['a\u0000'] } }],
+      ['query($f: StepFilter) { steps(filter: $f) { totalCount } }', { f: { model: 'x'.repeat(1001) } }],
+      ['query($f: StepFilter) { steps(filter: $f) { totalCount } }', { f: { createdAfter: '0001-01-01T00:00:00+14:00' } }],
+      ['query($f: StepFilter) { steps(filter: $f) { totalCount } }', { f: { createdBefore: '9999-12-31T23:00:00-05:00' } }],
+      ['query($a: String) { steps(after: $a) { totalCount } }', { a: nulCursor }],
+    ] as const) {
+      const response = await t.graphql(tenant.key, query, variables);
+      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
     }
   });
 

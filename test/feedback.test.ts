@@ -100,6 +100,21 @@ describe('setStepFeedback', () => {
     expect(row.feedback).toBeNull();
   });
 
+  it('still lets a step that already carries more than 200 tags shrink or change feedback', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId, { tags: Array.from({ length: 205 }, (_, i) => `t${i}`) });
+    const feedbackOnly = await setFeedback({ stepId, feedback: 'POSITIVE' });
+    expect(feedbackOnly.body.errors).toBeUndefined();
+    const shrink = await setFeedback({ stepId, removeTags: ['t0', 't1'] });
+    expect(shrink.body.data.setStepFeedback.step.tags).toHaveLength(203);
+    expect(errorCodes(await setFeedback({ stepId, tags: ['more'] }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('keeps tag values it did not write as they are (non-strings included)', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId, { tags: ['a', 1, null, 'b'] });
+    await setFeedback({ stepId, tags: ['c'], removeTags: ['b'] });
+    expect((await stored(stepId)).tags).toEqual(['a', 1, null, 'c']);
+  });
+
   it('returns BAD_USER_INPUT for a malformed step id and for an unknown feedback value', async () => {
     expect(errorCodes(await setFeedback({ stepId: 'step-1', feedback: 'POSITIVE' }))).toEqual(['BAD_USER_INPUT']);
     const stepId = await insertStep(t.db, tenant.organizationId);

@@ -284,3 +284,27 @@ describe('Step.messages', () => {
     }
   });
 });
+
+describe('messages written without created_at or with a role this API does not know', () => {
+  it('pages through them after the dated ones and reads the role as null', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const dated = await insertMessage(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:00Z' });
+    const undated = [
+      await insertMessage(t.db, tenant.organizationId, stepId, { created_at: null }),
+      await insertMessage(t.db, tenant.organizationId, stepId, { created_at: null, role: 'oracle' }),
+    ].sort();
+    const seen: string[] = [];
+    const roles: (string | null)[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const response: GraphQLResponse = await t.graphql(tenant.key, MESSAGES, { id: stepId, first: 1, after });
+      const { nodes, pageInfo } = response.body.data.step.messages;
+      seen.push(...nodes.map((node: { id: string }) => node.id));
+      roles.push(...nodes.map((node: { role: string | null }) => node.role));
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor;
+    }
+    expect(seen).toEqual([dated, ...undated]);
+    expect(roles.filter((role) => role === null)).toHaveLength(1);
+  });
+});

@@ -181,6 +181,13 @@ describe('migrations', () => {
     );
   });
 
+  it('can be run by several replicas at once: one applies, the others find nothing to do', async () => {
+    database = await createEmptyDatabase();
+    const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database!.db.sql)));
+    expect(results.flat()).toEqual((await readMigrations()).map((m) => m.name));
+    expect(await checkSchema(database.db.sql)).toEqual([]);
+  });
+
   it('refuse to start without migrating when MIGRATE_ON_START=false and migrations are pending', async () => {
     database = await createEmptyDatabase();
     await expect(prepareDatabase(database.db, { migrateOnStart: false }, quiet)).rejects.toThrow(/npm run db:migrate/);

@@ -25,14 +25,13 @@ beforeAll(async () => {
   const base = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } as Record<string, string>;
   if (onPostgres) {
     database = await createEmptyDatabase();
-    await database.db.close();
     env = { ...base, DATABASE_URL: database.url! };
   } else {
     env = { ...base, DATABASE_URL: '' };
   }
 });
 afterAll(async () => {
-  if (database) await database.drop().catch(() => {});
+  await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -48,6 +47,14 @@ function run(script: string, args: string[], extraEnv: Record<string, string> = 
 }
 
 describe('command-line tools', () => {
+  it('migrate a database', async () => {
+    const first = await run('scripts/migrate.ts', []);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Applied: \d+_init|The database is up to date/);
+    const again = await run('scripts/migrate.ts', []);
+    expect(again.stdout).toContain('The database is up to date.');
+  });
+
   it('seed, then create, list and revoke API keys', async () => {
     const seeded = await run('scripts/seed.ts', ['--org', ORG, '--steps', '25', '--seed', '5']);
     expect(seeded.stdout + seeded.stderr).toMatch(/Seeded .*: 25 steps, \d+ messages, \d+ traces, \d+ metrics/);
@@ -112,6 +119,12 @@ describe('npm start', () => {
       });
       const body = (await response.json()) as { data: { steps: { totalCount: number; nodes: unknown[] } } };
       expect(body.data.steps.nodes).toHaveLength(2);
+      if (!onPostgres) {
+        // Embedded Postgres belongs to the running gateway: a second process is refused, not let in to diverge.
+        const refused = await run('src/auth/apikey-cli.ts', ['list']);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/is in use by process \d+/);
+      }
       if (demoKey !== undefined) {
         const graphiql = await (await fetch(url, { headers: { accept: 'text/html' } })).text();
         expect(graphiql).toContain(`Bearer ${demoKey}`);

@@ -77,8 +77,16 @@ describe('db:seed', () => {
     ]);
   });
 
-  it('can run again over the same rows without duplicating them', async () => {
-    await seed(t.db.sql, { organizationId: tenant.organizationId, steps: 50, seed: 3 });
+  it('gives every row its own id, across many steps', () => {
+    const { steps, messages, traces } = generateBatch({ organizationId: 'org-y', steps: 20000, seed: 1 }, 0, 20000);
+    const ids = [...steps, ...messages, ...traces].map((row) => row.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(messages.length).toBeGreaterThan(80000);
+  });
+
+  it('can run again over the same rows without duplicating them, and counts only what it wrote', async () => {
+    const again = await seed(t.db.sql, { organizationId: tenant.organizationId, steps: 50, seed: 3 });
+    expect(again).toEqual({ steps: 0, messages: 0, traces: 0, metrics: 0 });
     const [row] = await t.db.sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM steps WHERE organization_id = $1`, [tenant.organizationId]);
     expect(row!.count).toBe(400);
   });

@@ -217,3 +217,36 @@ describe('steps(filter)', () => {
     }
   });
 });
+
+describe('steps without created_at', () => {
+  it('lists them too (after every dated step in time order), paging forward and backward in both directions', async () => {
+    const legacy = await createTenant(t.db, 'Legacy');
+    const dated = [
+      await insertStep(t.db, legacy.organizationId, { created_at: '2025-01-01T00:00:01Z' }),
+      await insertStep(t.db, legacy.organizationId, { created_at: '2025-01-01T00:00:02Z' }),
+    ];
+    const undated = [await insertStep(t.db, legacy.organizationId, { created_at: null }), await insertStep(t.db, legacy.organizationId, { created_at: null })].sort();
+    const ascending = [...dated, ...undated];
+    for (const direction of ['ASC', 'DESC'] as const) {
+      const expected = direction === 'ASC' ? ascending : [...ascending].reverse();
+      const forward: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const response: Awaited<ReturnType<typeof list>> = await list({ first: 1, after, orderBy: { field: 'CREATED_AT', direction } }, legacy.key);
+        forward.push(...ids(response));
+        if (!response.body.data.steps.pageInfo.hasNextPage) break;
+        after = response.body.data.steps.pageInfo.endCursor;
+      }
+      expect(forward, direction).toEqual(expected);
+      const backward: string[] = [];
+      let before: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const response: Awaited<ReturnType<typeof list>> = await list({ last: 1, before, orderBy: { field: 'CREATED_AT', direction } }, legacy.key);
+        backward.unshift(...ids(response));
+        if (!response.body.data.steps.pageInfo.hasPreviousPage) break;
+        before = response.body.data.steps.pageInfo.startCursor;
+      }
+      expect(backward, direction).toEqual(expected);
+    }
+  });
+});

@@ -81,6 +81,7 @@ describe('Step.trace', () => {
   it('returns the newest trace when a step has several', async () => {
     const stepId = await insertStep(t.db, tenant.organizationId);
     await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:00Z', call_type: 'summarization' });
+    await insertTrace(t.db, tenant.organizationId, stepId, { created_at: null });
     const newest = await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:05Z' });
     const result = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { trace { id } } }`, { id: stepId });
     expect(result.body).toEqual({ data: { step: { trace: { id: newest } } } });

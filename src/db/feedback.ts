@@ -16,7 +16,7 @@ export interface FeedbackChange {
  * order, new ones are appended, duplicates are dropped. `updated_at` moves only when something changed.
  *
  * Returns the updated step, or null when no step matched (unknown, another organization's, deleted) or the
- * result would exceed `maxTags`.
+ * call would grow the step past `maxTags`.
  */
 export async function applyFeedback(
   db: Database,
@@ -27,17 +27,19 @@ export async function applyFeedback(
 ): Promise<Step | null> {
   const setFeedback = change.feedback !== undefined;
   const feedback = change.feedback ?? null;
-  const currentTags = Prisma.sql`CASE WHEN json_typeof(s.tags) = 'array' THEN s.tags ELSE '[]'::json END`;
+  // Tags are handled as jsonb values, so whatever a row holds (even a non-string element written by hand)
+  // is kept as it is; only the tags named in the call are added or removed.
+  const currentTags = Prisma.sql`(CASE WHEN json_typeof(s.tags) = 'array' THEN s.tags::jsonb ELSE '[]'::jsonb END)`;
   const newTags = Prisma.sql`(
-    SELECT COALESCE(json_agg(tag ORDER BY position), '[]'::json)
+    SELECT COALESCE(jsonb_agg(tag ORDER BY position), '[]'::jsonb)
       FROM (
         SELECT tag, min(position) AS position
           FROM (
-            SELECT value AS tag, ordinality AS position FROM json_array_elements_text(${currentTags}) WITH ORDINALITY
+            SELECT value AS tag, ordinality AS position FROM jsonb_array_elements(${currentTags}) WITH ORDINALITY
             UNION ALL
-            SELECT tag, 1000000 + position FROM unnest(${change.addTags}::text[]) WITH ORDINALITY AS added(tag, position)
+            SELECT to_jsonb(tag), 1000000 + position FROM unnest(${change.addTags}::text[]) WITH ORDINALITY AS added(tag, position)
           ) AS merged
-         WHERE NOT (tag = ANY(${change.removeTags}::text[]))
+         WHERE tag NOT IN (SELECT to_jsonb(removed) FROM unnest(${change.removeTags}::text[]) AS removed)
          GROUP BY tag
       ) AS deduplicated
   )`;
@@ -46,15 +48,16 @@ export async function applyFeedback(
   const [row] = await db.prisma.$queryRaw<Step[]>`
     UPDATE steps AS s
        SET feedback = CASE WHEN ${setFeedback} THEN ${feedback}::text ELSE s.feedback END,
-           tags = ${newTags},
+           tags = ${newTags}::json,
            updated_at = CASE
-             WHEN ${feedbackChanged} OR ${newTags}::jsonb IS DISTINCT FROM ${currentTags}::jsonb THEN now()
+             WHEN ${feedbackChanged} OR ${newTags} IS DISTINCT FROM ${currentTags} THEN now()
              ELSE s.updated_at
            END
      WHERE s.id = ${stepId}
        AND s.organization_id = ${organizationId}
        AND NOT s.is_deleted
-       AND json_array_length(${newTags}) <= ${maxTags}
+       -- The cap stops growth; a step that already carries more (written elsewhere) can still shrink or change.
+       AND (jsonb_array_length(${newTags}) <= ${maxTags} OR jsonb_array_length(${newTags}) <= jsonb_array_length(${currentTags}))
     RETURNING ${selectList('Step', 's')}`;
   return row ?? null;
 }

@@ -34,27 +34,27 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
 }
 
 /**
- * Applies the committed migrations that are not yet applied, each in its own transaction, and records them
- * in `_prisma_migrations` exactly as Prisma does (sha256 checksum of the file), so the Prisma CLI agrees on
+ * Applies the committed migrations that are not yet applied, in one transaction under an advisory lock, and
+ * records them in `_prisma_migrations` exactly as Prisma does (sha256 checksum of the file), so the Prisma CLI agrees on
  * what is applied. Returns the names of the migrations it applied.
  */
 export async function migrate(sql: SqlRunner, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await readMigrations());
-  await sql.exec(`
-    CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-      "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
-      "checksum"            VARCHAR(64) NOT NULL,
-      "finished_at"         TIMESTAMPTZ,
-      "migration_name"      VARCHAR(255) NOT NULL,
-      "logs"                TEXT,
-      "rolled_back_at"      TIMESTAMPTZ,
-      "started_at"          TIMESTAMPTZ NOT NULL DEFAULT now(),
-      "applied_steps_count" INTEGER NOT NULL DEFAULT 0
-    )`);
-
   return sql.transaction(async (tx) => {
-    // Serializes concurrent starts of several replicas; released when the transaction ends.
+    // Serializes concurrent starts of several replicas (released when the transaction ends); everything,
+    // the bookkeeping table included, is created under the lock.
     await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK_KEY]);
+    await tx.exec(`
+      CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+        "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
+        "checksum"            VARCHAR(64) NOT NULL,
+        "finished_at"         TIMESTAMPTZ,
+        "migration_name"      VARCHAR(255) NOT NULL,
+        "logs"                TEXT,
+        "rolled_back_at"      TIMESTAMPTZ,
+        "started_at"          TIMESTAMPTZ NOT NULL DEFAULT now(),
+        "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+      )`);
     const applied = await tx.query<{ migration_name: string; checksum: string }>(
       `SELECT migration_name, checksum FROM "_prisma_migrations"
         WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,

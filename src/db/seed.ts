@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { SqlRunner } from './database.ts';
 
 /**
@@ -45,6 +47,16 @@ function random(seed: number) {
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   };
   return { next, int, pick, chance, uuid };
+}
+
+/**
+ * Ids from a hash of what they name, so they are deterministic and, unlike values drawn from a 32-bit
+ * generator, do not collide across millions of rows.
+ */
+function stableId(prefix: string, key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  const variant = '89ab'[parseInt(hex[16]!, 16) % 4]!;
+  return `${prefix}-${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** A stable seed for a string (FNV-1a), so ids depend on the organization as well as on --seed. */
@@ -97,11 +109,7 @@ const toMicroIso = (epochMicros: bigint) => {
 };
 
 export function generateBatch(options: SeedOptions, from: number, to: number) {
-  const orgSeed = hashSeed(options.organizationId, options.seed);
-  const agents = (() => {
-    const r = random(orgSeed);
-    return Array.from({ length: 6 }, () => `agent-${r.uuid()}`);
-  })();
+  const agents = Array.from({ length: 6 }, (_, i) => stableId('agent', `${options.organizationId}|${options.seed}|agent|${i}`));
   const startMicros = BigInt((options.start ?? new Date('2025-11-01T00:00:00Z')).getTime()) * 1000n;
 
   const steps: Row[] = [];
@@ -113,9 +121,12 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
     // Each step has its own stream, so a batch boundary never changes what a step looks like.
     const r = random(hashSeed(`${options.organizationId}:${index}`, options.seed));
     const org = options.organizationId;
-    const stepId = `step-${r.uuid()}`;
+    const key = `${options.organizationId}|${options.seed}|${index}`;
+    let serial = 0;
+    const nextId = (prefix: string) => stableId(prefix, `${key}|${serial++}`);
+    const stepId = nextId('step');
     const agentId = agents[index % agents.length]!;
-    const runId = `run-${random(hashSeed(`${org}:run:${Math.floor(index / 4)}`, options.seed)).uuid()}`;
+    const runId = stableId('run', `${options.organizationId}|${options.seed}|run|${Math.floor(index / 4)}`);
     const m = r.pick(MODELS);
     const createdMicros = startMicros + BigInt(index) * 60_000_000n + BigInt(r.int(0, 59_999_999));
     const createdAt = toMicroIso(createdMicros);
@@ -172,7 +183,7 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
 
     const message = (role: string, offsetMs: number, fields: Row) => {
       messages.push({
-        id: `message-${r.uuid()}`,
+        id: nextId('message'),
         organization_id: org,
         agent_id: agentId,
         role,
@@ -228,7 +239,7 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
         message('approval', (t += 5000), {
           content: [],
           approve: approved,
-          approval_request_id: `message-${r.uuid()}`,
+          approval_request_id: nextId('message'),
           denial_reason: approved ? null : 'Not allowed to send email on weekends.',
           approvals: [
             { type: 'approval', tool_call_id: call.id, approve: approved, reason: approved ? null : 'Not allowed to send email on weekends.' },
@@ -263,7 +274,7 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
 
     if (status !== 'PENDING' && r.chance(0.92)) {
       traces.push({
-        id: `provider_trace-${r.uuid()}`,
+        id: nextId('provider_trace'),
         organization_id: org,
         step_id: stepId,
         agent_id: agentId,
@@ -312,15 +323,20 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
   return { steps, messages, traces, metrics };
 }
 
-async function insertRows(sql: Pick<SqlRunner, 'query'>, table: string, rows: Row[]): Promise<void> {
-  if (rows.length === 0) return;
+/** Inserts rows in one statement and returns how many were new (rows already there are left alone). */
+async function insertRows(sql: Pick<SqlRunner, 'query'>, table: string, rows: Row[]): Promise<number> {
+  if (rows.length === 0) return 0;
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].map((column) => `"${column}"`).join(', ');
   // json_populate_recordset maps JSON keys onto the table's own column types in one statement; listing
   // the columns lets the others (such as messages.sequence_id) take their defaults.
-  await sql.query(
-    `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::"${table}", $1::json) ON CONFLICT (id) DO NOTHING`,
+  const [result] = await sql.query<{ count: number }>(
+    `WITH inserted AS (
+       INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::"${table}", $1::json)
+       ON CONFLICT (id) DO NOTHING RETURNING 1)
+     SELECT count(*)::int AS count FROM inserted`,
     [JSON.stringify(rows)],
   );
+  return result?.count ?? 0;
 }
 
 export async function seed(sql: SqlRunner, options: SeedOptions): Promise<SeedResult> {
@@ -333,16 +349,16 @@ export async function seed(sql: SqlRunner, options: SeedOptions): Promise<SeedRe
   for (let from = 0; from < options.steps; from += batchSize) {
     const to = Math.min(options.steps, from + batchSize);
     const batch = generateBatch(options, from, to);
-    await sql.transaction(async (tx) => {
-      await insertRows(tx, 'steps', batch.steps);
-      await insertRows(tx, 'messages', batch.messages);
-      await insertRows(tx, 'provider_traces', batch.traces);
-      await insertRows(tx, 'step_metrics', batch.metrics);
-    });
-    result.steps += batch.steps.length;
-    result.messages += batch.messages.length;
-    result.traces += batch.traces.length;
-    result.metrics += batch.metrics.length;
+    const inserted = await sql.transaction(async (tx) => ({
+      steps: await insertRows(tx, 'steps', batch.steps),
+      messages: await insertRows(tx, 'messages', batch.messages),
+      traces: await insertRows(tx, 'provider_traces', batch.traces),
+      metrics: await insertRows(tx, 'step_metrics', batch.metrics),
+    }));
+    result.steps += inserted.steps;
+    result.messages += inserted.messages;
+    result.traces += inserted.traces;
+    result.metrics += inserted.metrics;
     options.onProgress?.(to, options.steps);
   }
   return result;

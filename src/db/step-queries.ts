@@ -1,5 +1,5 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
-import { cursorTimeSql, type PageRequest } from '../schema/pagination.ts';
+import { cursorTimeSql, keysetCondition, type PageRequest } from '../schema/pagination.ts';
 import { selectList } from './columns.ts';
 import type { Database } from './database.ts';
 
@@ -20,7 +20,7 @@ export interface StepFilterValues {
   createdBefore?: string | null;
 }
 
-export type StepRow = Step & { cursorAt: string };
+export type StepRow = Step & { cursorAt: string | null };
 
 /** The WHERE clause of a step list: the organization, soft deletion, and every filter that was given. */
 export function stepConditions(organizationId: string, filter: StepFilterValues): Prisma.Sql {
@@ -63,17 +63,12 @@ export async function listSteps(
   if (page.limit === 0) return [];
   // Reading backward (last/before) walks the list from its far end.
   const readDescending = descending !== page.backward;
+  // NULL created_at sorts last ascending and first descending, as the keyset conditions assume.
   const direction = Prisma.raw(readDescending ? 'DESC' : 'ASC');
   // "after" means further along the list's own order; for a newest-first list, that is older.
-  const afterOp = Prisma.raw(descending ? '<' : '>');
-  const beforeOp = Prisma.raw(descending ? '>' : '<');
   const bounds: Prisma.Sql[] = [where];
-  if (page.after) {
-    bounds.push(Prisma.sql`(s.created_at, s.id) ${afterOp} (${page.after.createdAt}::timestamptz, ${page.after.id})`);
-  }
-  if (page.before) {
-    bounds.push(Prisma.sql`(s.created_at, s.id) ${beforeOp} (${page.before.createdAt}::timestamptz, ${page.before.id})`);
-  }
+  if (page.after) bounds.push(keysetCondition('s', descending ? '<' : '>', page.after));
+  if (page.before) bounds.push(keysetCondition('s', descending ? '>' : '<', page.before));
   return db.prisma.$queryRaw<StepRow[]>`
     SELECT ${selectList('Step', 's')}, ${Prisma.raw(cursorTimeSql('s.created_at'))} AS "cursorAt"
       FROM steps s

@@ -30,14 +30,16 @@ export function createLoaders(db: Database, organizationId: string) {
         stepIds,
         await prisma.providerTrace.findMany({
           where: { stepId: { in: [...stepIds] }, organizationId, isDeleted: false },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          orderBy: [{ createdAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
         }),
         (trace) => trace.stepId,
       ),
     ),
 
-    /** Metrics share their step's id; the step was already read within the organization. */
-    metricsByStepId: byId((ids) => prisma.stepMetrics.findMany({ where: { id: { in: ids }, isDeleted: false } })),
+    /** Metrics share their step's id, and belong to the organization of their step. */
+    metricsByStepId: byId((ids) =>
+      prisma.stepMetrics.findMany({ where: { id: { in: ids }, isDeleted: false, step: { organizationId } } }),
+    ),
 
     /** A loader per distinct page request: every step asking for the same page shares one statement. */
     messagesByStepId(page: PageRequest) {

@@ -3,9 +3,9 @@ import DataLoader from 'dataloader';
 import { Prisma, type Message } from '../../prisma/generated/client/client.ts';
 import { selectList } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
-import { cursorTimeSql, type PageRequest } from '../schema/pagination.ts';
+import { cursorTimeSql, keysetCondition, type PageRequest } from '../schema/pagination.ts';
 
-export type MessageRow = Message & { cursorAt: string };
+export type MessageRow = Message & { cursorAt: string | null };
 
 /**
  * One page of messages for each of many steps, in one statement: for each step id, a LATERAL subquery
@@ -15,8 +15,8 @@ export type MessageRow = Message & { cursorAt: string };
 export function messagesByStepId(db: Database, organizationId: string, page: PageRequest) {
   const direction = Prisma.raw(page.backward ? 'DESC' : 'ASC');
   const bounds: Prisma.Sql[] = [];
-  if (page.after) bounds.push(Prisma.sql`(m.created_at, m.id) > (${page.after.createdAt}::timestamptz, ${page.after.id})`);
-  if (page.before) bounds.push(Prisma.sql`(m.created_at, m.id) < (${page.before.createdAt}::timestamptz, ${page.before.id})`);
+  if (page.after) bounds.push(keysetCondition('m', '>', page.after));
+  if (page.before) bounds.push(keysetCondition('m', '<', page.before));
   const bounded = bounds.length > 0 ? Prisma.sql`AND ${Prisma.join(bounds, ' AND ')}` : Prisma.empty;
 
   return new DataLoader<string, MessageRow[]>(async (stepIds) => {

@@ -24,9 +24,9 @@ export const MessageType = builder.prismaObject('Message', {
     id: t.exposeID('id', { description: 'The human-friendly ID of the Message (`message-<uuid>`).' }),
     role: t.field({
       type: MessageRoleEnum,
-      description: 'The role of the participant.',
-      // A role this API does not know (from a newer server) reads as the closest generic one rather than failing.
-      resolve: (message) => (messageRoleValues.has(message.role) ? (message.role as 'user') : 'user'),
+      nullable: true,
+      description: 'The role of the participant. Null only for a role this API does not know (written by a newer server).',
+      resolve: (message) => (messageRoleValues.has(message.role) ? (message.role as 'user') : null),
     }),
     content: t.field({
       type: [MessageContentUnion],

@@ -1,5 +1,6 @@
 import type { ObjectRef } from '@pothos/core';
 
+import { Prisma } from '../../prisma/generated/client/client.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
 
@@ -12,11 +13,13 @@ type OutputRef<T> = ObjectRef<Types, T>;
  * millisecond, and a cursor stays valid when the row it came from is deleted.
  */
 export interface Cursor {
-  createdAt: string;
+  /** Null for a row without created_at (Letta's column is nullable); such rows sort after all others. */
+  createdAt: string | null;
   id: string;
 }
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const CURSOR_ID = /^[\x21-\x7e]{1,200}$/;
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
@@ -32,16 +35,31 @@ export function decodeCursor(value: string, argument: string): Cursor {
   if (
     Array.isArray(decoded) &&
     decoded.length === 2 &&
-    typeof decoded[0] === 'string' &&
-    CURSOR_TIME.test(decoded[0]) &&
-    !Number.isNaN(Date.parse(decoded[0])) &&
+    (decoded[0] === null || (typeof decoded[0] === 'string' && CURSOR_TIME.test(decoded[0]) && !Number.isNaN(Date.parse(decoded[0])))) &&
     typeof decoded[1] === 'string' &&
-    decoded[1].length > 0 &&
-    decoded[1].length <= 200
+    CURSOR_ID.test(decoded[1])
   ) {
     return { createdAt: decoded[0], id: decoded[1] };
   }
   throw badUserInput(`"${argument}" is not a cursor returned by this API.`, argument);
+}
+
+/**
+ * Rows strictly after (`>`) or before (`<`) a cursor in (created_at, id) order, where a NULL created_at
+ * counts as later than any time (as Postgres sorts NULLs last in ascending order). The common case is a
+ * plain row comparison that the (…, created_at, id) indexes serve.
+ */
+export function keysetCondition(alias: string, op: '<' | '>', cursor: Cursor): Prisma.Sql {
+  const createdAt = Prisma.raw(`${alias}.created_at`);
+  const id = Prisma.raw(`${alias}.id`);
+  const cmp = Prisma.raw(op);
+  if (cursor.createdAt === null) {
+    return op === '>'
+      ? Prisma.sql`(${createdAt} IS NULL AND ${id} > ${cursor.id})`
+      : Prisma.sql`(${createdAt} IS NOT NULL OR ${id} < ${cursor.id})`;
+  }
+  const compared = Prisma.sql`(${createdAt}, ${id}) ${cmp} (${cursor.createdAt}::timestamptz, ${cursor.id})`;
+  return op === '>' ? Prisma.sql`(${compared} OR ${createdAt} IS NULL)` : compared;
 }
 
 /** SQL that renders created_at as a cursor timestamp: UTC with microseconds. */
@@ -87,7 +105,7 @@ export interface Page<Node> {
 
 /** Builds a connection page from rows fetched with `limit + 1` in reading order. */
 export function toPage<Row extends { id: string }>(
-  rows: (Row & { cursorAt: string })[],
+  rows: (Row & { cursorAt: string | null })[],
   request: PageRequest,
 ): Page<Row> {
   const more = rows.length > request.limit;

@@ -42,7 +42,10 @@ export function parseDateTime(value: unknown): string {
     throw badUserInput('DateTime must be an ISO 8601 date and time with a time zone, e.g. "2025-01-29T15:01:19Z".');
   }
   const micros = (match[1] ?? '').padEnd(6, '0').slice(3, 6);
-  return new Date(millis).toISOString().replace('Z', `${micros}Z`);
+  const iso = new Date(millis).toISOString();
+  // Years outside 1-9999 (in UTC) come out as "+010000-…" or "0000-…", which Postgres refuses.
+  if (!/^\d{4}-/.test(iso) || iso.startsWith('0000')) throw badUserInput('DateTime must fall between the years 1 and 9999.');
+  return iso.replace('Z', `${micros}Z`);
 }
 
 builder.scalarType('DateTime', {

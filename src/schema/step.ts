@@ -8,6 +8,7 @@ import { connectionArgs, defineConnection, pageRequest, toPage } from './paginat
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
+const MAX_FILTER_TEXT = 1000;
 
 export const StepType = builder.prismaObject('Step', {
   description: 'One step of an agent: a single LLM call, with its model, token usage, status, stop reason, error, feedback and tags.',
@@ -191,6 +192,14 @@ builder.queryFields((t) => ({
       for (const name of ['tags', 'traceIds'] as const) {
         if ((filter[name]?.length ?? 0) > MAX_FILTER_LIST) {
           throw badUserInput(`"filter.${name}" can hold at most ${MAX_FILTER_LIST} values.`, `filter.${name}`);
+        }
+      }
+      for (const [name, value] of Object.entries(filter)) {
+        for (const text of Array.isArray(value) ? value : [value]) {
+          // Postgres text cannot hold NUL; no id, name or tag is that long.
+          if (typeof text === 'string' && (text.includes('\u0000') || text.length > MAX_FILTER_TEXT)) {
+            throw badUserInput(`"filter.${name}" must be at most ${MAX_FILTER_TEXT} characters, without NUL characters.`, `filter.${name}`);
+          }
         }
       }
       if (filter.createdAfter != null && filter.createdBefore != null && filter.createdAfter > filter.createdBefore) {

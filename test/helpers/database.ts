@@ -19,7 +19,7 @@ export interface TestDatabase {
 export async function createEmptyDatabase(): Promise<TestDatabase> {
   if (!onPostgres) {
     const db = await openPglite(undefined);
-    return { db, url: undefined, drop: () => db.close() };
+    return { db, url: undefined, drop: () => db.close().catch(() => {}) };
   }
   const adminUrl = process.env.DATABASE_URL!;
   const name = `steps_gateway_test_${randomBytes(6).toString('hex')}`;
@@ -34,7 +34,7 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
     db,
     url: url.toString(),
     async drop() {
-      await db.close();
+      await db.close().catch(() => {});
       const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
