@@ -1,4 +1,8 @@
 import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+import { UNEXPECTED } from './http/responses.ts';
+import { describeError, type Logger } from './logger.ts';
 
 /**
  * The errors a client can expect and branch on, by `extensions.code`. Anything else that goes wrong is
@@ -24,3 +28,46 @@ export const unauthenticated = () =>
 export function isExpectedError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError && typeof error.extensions.code === 'string' && error.originalError === undefined;
 }
+
+/**
+ * Yoga's `maskError`, whatever NODE_ENV says: expected errors (ours, parse and validation errors) keep their
+ * message and code; anything else becomes a bare INTERNAL_SERVER_ERROR with no message, stack or original
+ * error, and the operator's log gets the cause.
+ */
+export function maskError(logger: Logger) {
+  return (error: unknown): Error => {
+    if (error instanceof GraphQLError) {
+      const original = error.originalError;
+      if (original == null || (original instanceof GraphQLError && original.originalError == null)) return error;
+    }
+    logger.error('unexpected error', describeError(error instanceof GraphQLError ? (error.originalError ?? error) : error));
+    return new GraphQLError(UNEXPECTED, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+    });
+  };
+}
+
+/**
+ * graphql-js reports bad variables (wrong type, unknown enum value) without a code: they are the client's
+ * input errors, so they get BAD_USER_INPUT like ours.
+ */
+export const inputErrorCodes: Plugin = {
+  onExecute() {
+    return {
+      onExecuteDone({ result, setResult }) {
+        if (!('errors' in result) || result.errors === undefined) return;
+        setResult({
+          ...result,
+          errors: result.errors.map((error) =>
+            error.extensions.code === undefined &&
+            error.path === undefined &&
+            (error.originalError == null || error.originalError instanceof GraphQLError)
+              ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } })
+              : error,
+          ),
+        });
+      },
+    };
+  },
+};
