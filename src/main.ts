@@ -11,6 +11,7 @@ async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config);
+  if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
   await prepareDatabase(db, config, logger);
 
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;

@@ -21,6 +21,6 @@ export async function prepareDatabase(db: Database, config: Pick<Config, 'migrat
   }
   const problems = await checkSchema(db.sql);
   if (problems.length > 0) {
-    throw new StartupError(`The database does not have the columns the gateway reads:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new StartupError(`The database's columns do not match what the gateway reads:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }

@@ -175,9 +175,13 @@ describe('migrations', () => {
   it('stop the start with a message naming each missing or mismatched column', async () => {
     database = await createEmptyDatabase();
     await database.db.sql.exec(LETTA_SCHEMA);
-    await database.db.sql.exec(`ALTER TABLE steps DROP COLUMN model_handle; ALTER TABLE steps ALTER COLUMN tags TYPE text; ALTER TABLE step_metrics ALTER COLUMN step_ns TYPE text`);
+    await database.db.sql.exec(`
+      ALTER TABLE steps DROP COLUMN model_handle;
+      ALTER TABLE steps ALTER COLUMN tags TYPE text;
+      ALTER TABLE steps ALTER COLUMN total_tokens DROP NOT NULL;
+      ALTER TABLE step_metrics ALTER COLUMN step_ns TYPE text`);
     await expect(prepareDatabase(database.db, { migrateOnStart: true }, quiet)).rejects.toThrow(
-      /steps\.model_handle is missing[\s\S]*steps\.tags has type text, expected json or jsonb[\s\S]*step_metrics\.step_ns has type text/,
+      /steps\.model_handle is missing[\s\S]*steps\.total_tokens allows NULL[\s\S]*steps\.tags has type text, expected json or jsonb[\s\S]*step_metrics\.step_ns has type text/,
     );
   });
 

@@ -19,21 +19,23 @@ const compatible: Record<string, readonly string[]> = {
 export async function checkSchema(sql: SqlRunner): Promise<string[]> {
   const columns = mappedColumns();
   const tables = [...new Set(columns.map((column) => column.table))];
-  const rows = await sql.query<{ table_name: string; column_name: string; udt_name: string }>(
-    `SELECT table_name, column_name, udt_name FROM information_schema.columns
+  const rows = await sql.query<{ table_name: string; column_name: string; udt_name: string; is_nullable: 'YES' | 'NO' }>(
+    `SELECT table_name, column_name, udt_name, is_nullable FROM information_schema.columns
       WHERE table_schema = current_schema() AND table_name = ANY($1)`,
     [tables],
   );
-  const actual = new Map(rows.map((row) => [`${row.table_name}.${row.column_name}`, row.udt_name]));
+  const actual = new Map(rows.map((row) => [`${row.table_name}.${row.column_name}`, row]));
 
   const problems: string[] = [];
-  for (const { table, column, type } of columns) {
+  for (const { table, column, type, required } of columns) {
     const found = actual.get(`${table}.${column}`);
     const allowed = compatible[type] ?? [];
     if (found === undefined) {
       problems.push(`${table}.${column} is missing (expected ${allowed[0] ?? type})`);
-    } else if (!allowed.includes(found)) {
-      problems.push(`${table}.${column} has type ${found}, expected ${allowed.join(' or ')}`);
+    } else if (!allowed.includes(found.udt_name)) {
+      problems.push(`${table}.${column} has type ${found.udt_name}, expected ${allowed.join(' or ')}`);
+    } else if (required && found.is_nullable === 'YES') {
+      problems.push(`${table}.${column} allows NULL, but the gateway needs a value (expected NOT NULL)`);
     }
   }
   return problems;

@@ -1,5 +1,5 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
-import { cursorTimeSql, keysetCondition, type PageRequest } from '../schema/pagination.ts';
+import { cursorTimeSql, keysetRows, type PageRequest } from '../schema/pagination.ts';
 import { selectList } from './columns.ts';
 import type { Database } from './database.ts';
 
@@ -61,20 +61,20 @@ export async function listSteps(
   descending: boolean,
 ): Promise<StepRow[]> {
   if (page.limit === 0) return [];
-  // Reading backward (last/before) walks the list from its far end.
+  // Reading backward (last/before) walks the list from its far end. "after" means further along the list's
+  // own order: for a newest-first list, older. NULL created_at sorts last ascending and first descending.
   const readDescending = descending !== page.backward;
-  // NULL created_at sorts last ascending and first descending, as the keyset conditions assume.
+  const bounds = [
+    ...(page.after ? [{ op: descending ? ('<' as const) : ('>' as const), cursor: page.after }] : []),
+    ...(page.before ? [{ op: descending ? ('>' as const) : ('<' as const), cursor: page.before }] : []),
+  ];
+  const limit = page.limit + 1;
   const direction = Prisma.raw(readDescending ? 'DESC' : 'ASC');
-  // "after" means further along the list's own order; for a newest-first list, that is older.
-  const bounds: Prisma.Sql[] = [where];
-  if (page.after) bounds.push(keysetCondition('s', descending ? '<' : '>', page.after));
-  if (page.before) bounds.push(keysetCondition('s', descending ? '>' : '<', page.before));
   return db.prisma.$queryRaw<StepRow[]>`
     SELECT ${selectList('Step', 's')}, ${Prisma.raw(cursorTimeSql('s.created_at'))} AS "cursorAt"
-      FROM steps s
-     WHERE ${Prisma.join(bounds, ' AND ')}
+      FROM (${keysetRows({ table: 'steps', alias: 's', where, bounds, descending: readDescending, limit })}) AS s
      ORDER BY s.created_at ${direction}, s.id ${direction}
-     LIMIT ${page.limit + 1}`;
+     LIMIT ${limit}`;
 }
 
 export async function countSteps(db: Database, where: Prisma.Sql): Promise<number> {

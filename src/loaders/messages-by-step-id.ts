@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { Prisma, type Message } from '../../prisma/generated/client/client.ts';
 import { selectList } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
-import { cursorTimeSql, keysetCondition, type PageRequest } from '../schema/pagination.ts';
+import { cursorTimeSql, keysetRows, type PageRequest } from '../schema/pagination.ts';
 
 export type MessageRow = Message & { cursorAt: string | null };
 
@@ -14,10 +14,12 @@ export type MessageRow = Message & { cursorAt: string | null };
  */
 export function messagesByStepId(db: Database, organizationId: string, page: PageRequest) {
   const direction = Prisma.raw(page.backward ? 'DESC' : 'ASC');
-  const bounds: Prisma.Sql[] = [];
-  if (page.after) bounds.push(keysetCondition('m', '>', page.after));
-  if (page.before) bounds.push(keysetCondition('m', '<', page.before));
-  const bounded = bounds.length > 0 ? Prisma.sql`AND ${Prisma.join(bounds, ' AND ')}` : Prisma.empty;
+  const bounds = [
+    ...(page.after ? [{ op: '>' as const, cursor: page.after }] : []),
+    ...(page.before ? [{ op: '<' as const, cursor: page.before }] : []),
+  ];
+  const limit = page.limit + 1;
+  const where = Prisma.sql`m.step_id = k.step_id AND m.organization_id = ${organizationId} AND NOT m.is_deleted`;
 
   return new DataLoader<string, MessageRow[]>(async (stepIds) => {
     if (page.limit === 0) return stepIds.map(() => []);
@@ -25,10 +27,9 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
       SELECT ${selectList('Message', 'm')}, ${Prisma.raw(cursorTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
         FROM unnest(${[...stepIds]}::text[]) WITH ORDINALITY AS k(step_id, ord)
         CROSS JOIN LATERAL (
-          SELECT * FROM messages m
-           WHERE m.step_id = k.step_id AND m.organization_id = ${organizationId} AND NOT m.is_deleted ${bounded}
+          SELECT * FROM (${keysetRows({ table: 'messages', alias: 'm', where, bounds, descending: page.backward, limit })}) AS m
            ORDER BY m.created_at ${direction}, m.id ${direction}
-           LIMIT ${page.limit + 1}
+           LIMIT ${limit}
         ) m
        ORDER BY k.ord, m.created_at ${direction}, m.id ${direction}`;
     const byStep = new Map<string, MessageRow[]>(stepIds.map((id) => [id, []]));

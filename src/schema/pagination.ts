@@ -45,21 +45,55 @@ export function decodeCursor(value: string, argument: string): Cursor {
 }
 
 /**
- * Rows strictly after (`>`) or before (`<`) a cursor in (created_at, id) order, where a NULL created_at
- * counts as later than any time (as Postgres sorts NULLs last in ascending order). The common case is a
- * plain row comparison that the (…, created_at, id) indexes serve.
+ * The conditions for rows strictly after (`>`) or before (`<`) a cursor in (created_at, id) order, where a
+ * NULL created_at counts as later than any time (as Postgres sorts NULLs last ascending). Returned as
+ * alternatives to be read separately: each is a plain index range on (…, created_at, id), where one
+ * condition joined with OR would make Postgres scan the whole organization.
  */
-export function keysetCondition(alias: string, op: '<' | '>', cursor: Cursor): Prisma.Sql {
+function keysetBranches(alias: string, op: '<' | '>', cursor: Cursor): Prisma.Sql[] {
   const createdAt = Prisma.raw(`${alias}.created_at`);
   const id = Prisma.raw(`${alias}.id`);
-  const cmp = Prisma.raw(op);
   if (cursor.createdAt === null) {
     return op === '>'
-      ? Prisma.sql`(${createdAt} IS NULL AND ${id} > ${cursor.id})`
-      : Prisma.sql`(${createdAt} IS NOT NULL OR ${id} < ${cursor.id})`;
+      ? [Prisma.sql`${createdAt} IS NULL AND ${id} > ${cursor.id}`]
+      : [Prisma.sql`${createdAt} IS NOT NULL`, Prisma.sql`${createdAt} IS NULL AND ${id} < ${cursor.id}`];
   }
-  const compared = Prisma.sql`(${createdAt}, ${id}) ${cmp} (${cursor.createdAt}::timestamptz, ${cursor.id})`;
-  return op === '>' ? Prisma.sql`(${compared} OR ${createdAt} IS NULL)` : compared;
+  const compared = Prisma.sql`(${createdAt}, ${id}) ${Prisma.raw(op)} (${cursor.createdAt}::timestamptz, ${cursor.id})`;
+  return op === '>' ? [compared, Prisma.sql`${createdAt} IS NULL`] : [compared];
+}
+
+export interface KeysetRead {
+  /** The table and the alias its conditions use, e.g. `steps` and `s`. */
+  table: string;
+  alias: string;
+  where: Prisma.Sql;
+  bounds: { op: '<' | '>'; cursor: Cursor }[];
+  descending: boolean;
+  limit: number;
+}
+
+/**
+ * The rows of `table` that meet `where` and the cursor bounds, at most `limit` of them in (created_at, id)
+ * order: a UNION ALL of index range reads, one per combination of the bounds' alternatives (usually just
+ * one). Select from it as a subquery and order the result again.
+ */
+export function keysetRows({ table, alias, where, bounds, descending, limit }: KeysetRead): Prisma.Sql {
+  let branches: Prisma.Sql[][] = [[]];
+  for (const { op, cursor } of bounds) {
+    branches = branches.flatMap((conditions) => keysetBranches(alias, op, cursor).map((branch) => [...conditions, branch]));
+  }
+  const direction = Prisma.raw(descending ? 'DESC' : 'ASC');
+  const a = Prisma.raw(alias);
+  return Prisma.join(
+    branches.map(
+      (conditions) => Prisma.sql`(
+        SELECT ${a}.* FROM ${Prisma.raw(table)} ${a}
+         WHERE ${Prisma.join([where, ...conditions], ' AND ')}
+         ORDER BY ${a}.created_at ${direction}, ${a}.id ${direction}
+         LIMIT ${limit})`,
+    ),
+    ' UNION ALL ',
+  );
 }
 
 /** SQL that renders created_at as a cursor timestamp: UTC with microseconds. */
