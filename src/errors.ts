@@ -6,7 +6,7 @@ import { describeError, type Logger } from './logger.ts';
 
 /**
  * The errors a client can expect and branch on, by `extensions.code`. Anything else that goes wrong is
- * masked as INTERNAL_SERVER_ERROR (see server.ts).
+ * masked as INTERNAL_SERVER_ERROR (see maskError below).
  */
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED';
 
@@ -23,11 +23,6 @@ export const unauthenticated = () =>
   expectedError('UNAUTHENTICATED', 'A valid API key is required: send it as "Authorization: Bearer <key>".', {
     http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
   });
-
-/** A GraphQLError that we raised on purpose, as opposed to one wrapping an unexpected failure. */
-export function isExpectedError(error: unknown): error is GraphQLError {
-  return error instanceof GraphQLError && typeof error.extensions.code === 'string' && error.originalError === undefined;
-}
 
 /**
  * Yoga's `maskError`, whatever NODE_ENV says: expected errors (ours, parse and validation errors) keep their
