@@ -18,7 +18,7 @@ export interface GatewayOptions {
   graphiqlApiKey?: string;
 }
 
-const DEFAULT_QUERY = `# Welcome to steps-gateway. Press the run button to list the newest steps.
+const DEFAULT_QUERY = `# steps-gateway: press the run button to list the newest steps.
 query NewestSteps {
   steps(first: 5) {
     totalCount

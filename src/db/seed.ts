@@ -89,7 +89,10 @@ const USER_PROMPTS = [
   'Why did my last deployment fail?',
   'Remember that I prefer short answers.',
 ];
-const TAGS = ['helpful', 'hallucination', 'slow', 'wrong-tool', 'needs-review', 'great-reasoning', 'formatting', 'regression'];
+const TAGS = {
+  positive: ['helpful', 'great-reasoning', 'fast', 'needs-review'],
+  negative: ['hallucination', 'slow', 'wrong-tool', 'formatting', 'regression', 'needs-review'],
+};
 const FAILURES = [
   { stopReason: 'llm_api_error', errorType: 'LLMRateLimitError', message: 'Rate limit reached for requests' },
   { stopReason: 'invalid_tool_call', errorType: 'ToolCallValidationError', message: 'Tool "send_email" got an unexpected argument "cc"' },
@@ -143,7 +146,7 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
     const cached = m.providerName === 'anthropic' || r.chance(0.3) ? r.int(0, Math.floor(promptTokens * 0.8)) : null;
     const feedbackRoll = r.next();
     const feedback = feedbackRoll < 0.2 ? 'positive' : feedbackRoll < 0.3 ? 'negative' : null;
-    const tags = feedback ? [...new Set([r.pick(TAGS), ...(r.chance(0.4) ? [r.pick(TAGS)] : [])])] : [];
+    const tags = feedback ? [...new Set([r.pick(TAGS[feedback]), ...(r.chance(0.4) ? [r.pick(TAGS[feedback])] : [])])] : [];
     const traceId = r.uuid().replace(/-/g, '');
 
     steps.push({
