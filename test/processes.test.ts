@@ -46,7 +46,7 @@ function run(script: string, args: string[], extraEnv: Record<string, string> = 
   });
 }
 
-describe('command-line tools', () => {
+describe('command-line tools', { timeout: 120_000 }, () => {
   it('migrate a database', async () => {
     const first = await run('scripts/migrate.ts', []);
     expect(first.code).toBe(0);
@@ -83,7 +83,7 @@ describe('command-line tools', () => {
   });
 });
 
-describe('npm start', () => {
+describe('npm start', { timeout: 120_000 }, () => {
   it('stops with a message naming each bad setting', async () => {
     const result = await run('src/main.ts', [], { PORT: 'http', DB_POOL_MAX: '-3' });
     expect(result.code).toBe(1);
@@ -95,7 +95,7 @@ describe('npm start', () => {
     const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...env, PORT: '0', LOG_LEVEL: 'info' } });
     let stderr = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 50_000);
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 90_000);
       child.stderr.on('data', (chunk) => {
         stderr += chunk;
         const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
