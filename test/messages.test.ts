@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant, insertMessage, insertStep } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type GraphQLResponse, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { pageThrough } from './helpers/pages.ts';
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -254,27 +255,11 @@ describe('Step.messages', () => {
   });
 
   it('pages forward and backward', async () => {
-    const forward: string[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const response: GraphQLResponse = await t.graphql(tenant.key, MESSAGES, { id: stepId, first: 4, after });
-      const { nodes, pageInfo } = response.body.data.step.messages;
-      forward.push(...nodes.map((node: { id: string }) => node.id));
-      if (!pageInfo.hasNextPage) break;
-      after = pageInfo.endCursor;
-    }
-    expect(forward).toEqual(expected);
-
-    const backward: string[] = [];
-    let before: string | null = null;
-    for (;;) {
-      const response: GraphQLResponse = await t.graphql(tenant.key, MESSAGES, { id: stepId, last: 4, before });
-      const { nodes, pageInfo } = response.body.data.step.messages;
-      backward.unshift(...nodes.map((node: { id: string }) => node.id));
-      if (!pageInfo.hasPreviousPage) break;
-      before = pageInfo.startCursor;
-    }
-    expect(backward).toEqual(expected);
+    const page = async (args: Record<string, unknown>) => (await t.graphql(tenant.key, MESSAGES, { id: stepId, ...args })).body.data.step.messages;
+    const forward = await pageThrough<{ id: string }>('forward', (after) => page({ first: 4, after }));
+    expect(forward.nodes.map((node) => node.id)).toEqual(expected);
+    const backward = await pageThrough<{ id: string }>('backward', (before) => page({ last: 4, before }));
+    expect(backward.nodes.map((node) => node.id)).toEqual(expected);
   });
 
   it('rejects bad arguments with BAD_USER_INPUT', async () => {
@@ -293,17 +278,12 @@ describe('messages written without created_at or with a role this API does not k
       await insertMessage(t.db, tenant.organizationId, stepId, { created_at: null }),
       await insertMessage(t.db, tenant.organizationId, stepId, { created_at: null, role: 'oracle' }),
     ].sort();
-    const seen: string[] = [];
-    const roles: (string | null)[] = [];
-    let after: string | null = null;
-    for (let i = 0; i < 5; i++) {
-      const response: GraphQLResponse = await t.graphql(tenant.key, MESSAGES, { id: stepId, first: 1, after });
-      const { nodes, pageInfo } = response.body.data.step.messages;
-      seen.push(...nodes.map((node: { id: string }) => node.id));
-      roles.push(...nodes.map((node: { role: string | null }) => node.role));
-      if (!pageInfo.hasNextPage) break;
-      after = pageInfo.endCursor;
-    }
+    const { nodes } = await pageThrough<{ id: string; role: string | null }>(
+      'forward',
+      async (after) => (await t.graphql(tenant.key, MESSAGES, { id: stepId, first: 1, after })).body.data.step.messages,
+    );
+    const seen = nodes.map((node) => node.id);
+    const roles = nodes.map((node) => node.role);
     expect(seen).toEqual([dated, ...undated]);
     expect(roles.filter((role) => role === null)).toHaveLength(1);
   });
