@@ -86,18 +86,18 @@ describe('steps', () => {
     const expected = () => (direction === 'DESC' ? newestFirst() : oldestFirst());
 
     it(`pages forward through the whole list with first/after (${direction}), exactly once each`, async () => {
-      const { nodes, pages } = await pageThrough('forward', async (after) =>
+      const { nodes, pages } = await pageThrough<{ id: string }>('forward', async (after) =>
         (await list({ first: 7, after, orderBy: { field: 'CREATED_AT', direction } })).body.data.steps,
       );
-      expect(nodes.map((node: { id: string }) => node.id)).toEqual(expected());
+      expect(nodes.map((node) => node.id)).toEqual(expected());
       expect(pages.map((page) => page.pageInfo.hasPreviousPage)).toEqual(pages.map((_, i) => i > 0));
     });
 
     it(`pages backward through the whole list with last/before (${direction})`, async () => {
-      const { nodes, pages } = await pageThrough('backward', async (before) =>
+      const { nodes, pages } = await pageThrough<{ id: string }>('backward', async (before) =>
         (await list({ last: 7, before, orderBy: { field: 'CREATED_AT', direction } })).body.data.steps,
       );
-      expect(nodes.map((node: { id: string }) => node.id)).toEqual(expected());
+      expect(nodes.map((node) => node.id)).toEqual(expected());
       expect(pages.map((page) => page.pageInfo.hasNextPage)).toEqual(pages.map((_, i) => i > 0));
     });
   }
@@ -219,11 +219,11 @@ describe('steps without created_at', () => {
     for (const direction of ['ASC', 'DESC'] as const) {
       const expected = direction === 'ASC' ? ascending : [...ascending].reverse();
       for (const way of ['forward', 'backward'] as const) {
-        const { nodes } = await pageThrough(way, async (cursor) => {
+        const { nodes } = await pageThrough<{ id: string }>(way, async (cursor) => {
           const args = way === 'forward' ? { first: 1, after: cursor } : { last: 1, before: cursor };
           return (await list({ ...args, orderBy: { field: 'CREATED_AT', direction } }, legacy.key)).body.data.steps;
         });
-        expect(nodes.map((node: { id: string }) => node.id), `${direction} ${way}`).toEqual(expected);
+        expect(nodes.map((node) => node.id), `${direction} ${way}`).toEqual(expected);
       }
     }
   });
