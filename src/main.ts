@@ -1,25 +1,41 @@
 import { createServer } from 'node:http';
 
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import type { Database } from './db/database.ts';
 import { DataDirInUseError, openDatabase } from './db/open.ts';
 import { ensureDemo } from './demo.ts';
-import { createLogger, describeError, redact } from './logger.ts';
+import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { createGateway } from './server.ts';
 import { prepareDatabase, StartupError } from './startup.ts';
+
+/** Prepares the database and starts listening; the demo key is set on embedded Postgres. */
+async function listen(config: Config, db: Database, logger: Logger) {
+  await prepareDatabase(db, config, logger);
+  const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
+  const gateway = createGateway({ db, logger, ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}) });
+  const server = createServer(gateway);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? new StartupError(`Cannot listen on ${config.host}:${config.port} (${error.code}): set PORT or HOST to another value.`)
+          : error,
+      ),
+    );
+    server.listen(config.port, config.host, resolve);
+  });
+  return { server, demoKey };
+}
 
 async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config);
   if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
-  await prepareDatabase(db, config, logger);
-
-  const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
-  const gateway = createGateway({ db, logger, ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}) });
-  const server = createServer(gateway);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
+  const { server, demoKey } = await listen(config, db, logger).catch(async (error: unknown) => {
+    // Release the database (and the embedded data directory's lock) before reporting the failure.
+    await db.close().catch(() => {});
+    throw error;
   });
 
   const address = server.address();

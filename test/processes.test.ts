@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +91,20 @@ describe('npm start', { timeout: 120_000 }, () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('PORT must be an integer');
     expect(result.stderr).toContain('DB_POOL_MAX must be an integer');
+  });
+
+  it('stops with a clear message when the port is taken, releasing the database', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const result = await run('src/main.ts', [], { PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+      if (!onPostgres) expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('starts, serves queries with a key, reports ready, and exits 0 on SIGTERM', async () => {
