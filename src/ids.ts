@@ -20,3 +20,16 @@ export function isId(type: NodeTypeName, id: string): boolean {
 export function typeOfId(id: string): NodeTypeName | undefined {
   return (Object.keys(patterns) as NodeTypeName[]).find((type) => patterns[type].test(id));
 }
+
+// Longest prefix first, so that a prefix that extends another ("message" and a future "message_x") wins.
+const byPrefix = (Object.entries(idPrefixes) as [NodeTypeName, string][])
+  .map(([type, prefix]) => [`${prefix}-`, type] as const)
+  .sort(([a], [b]) => b.length - a.length);
+
+/**
+ * The type of a stored object, from its id's prefix alone: rows may hold ids that are not strict UUIDs,
+ * and an object already read must still resolve.
+ */
+export function typeOfPrefix(id: string): NodeTypeName | undefined {
+  return byPrefix.find(([prefix]) => id.startsWith(prefix))?.[1];
+}

@@ -1,20 +1,12 @@
 import { badUserInput } from '../errors.ts';
-import { idPrefixes, typeOfId, type NodeTypeName } from '../ids.ts';
+import { typeOfId, typeOfPrefix, type NodeTypeName } from '../ids.ts';
 import { builder } from './builder.ts';
-
-const prefixToType = Object.fromEntries(Object.entries(idPrefixes).map(([type, prefix]) => [`${prefix}-`, type])) as Record<
-  string,
-  NodeTypeName
->;
 
 /** The type a stored object belongs to, from the prefix of its Letta id. */
 function resolveNodeType(id: string): NodeTypeName {
-  // Longest prefix first, so that a future prefix that extends another cannot be mistaken for it.
-  const prefix = Object.keys(prefixToType)
-    .sort((a, b) => b.length - a.length)
-    .find((candidate) => id.startsWith(candidate));
-  if (prefix === undefined) throw new Error(`No GraphQL type for id prefix of ${id.slice(0, 20)}`);
-  return prefixToType[prefix]!;
+  const type = typeOfPrefix(id);
+  if (type === undefined) throw new Error(`No GraphQL type for id prefix of ${id.slice(0, 20)}`);
+  return type;
 }
 
 export const NodeInterface = builder.interfaceRef<{ id: string }>('Node').implement({
