@@ -15,9 +15,61 @@ export interface Config {
   };
   migrateOnStart: boolean;
   logLevel: LogLevel;
+  security: SecurityConfig;
+  /** Redis for state shared between replicas (rate limits); undefined keeps it in each process. */
+  redisUrl: string | undefined;
   /** Whether error responses may carry development details. Always false: kept explicit for clarity. */
   production: boolean;
 }
+
+/** What the gateway accepts from clients; every limit has a setting (see the README's Security section). */
+export interface SecurityConfig {
+  limits: {
+    /** Deepest selection nesting. */
+    depth: number;
+    /** Most aliases in one document. */
+    aliases: number;
+    /** Most directives in one document. */
+    directives: number;
+    /** Most lexical tokens in one document. */
+    tokens: number;
+    /** Highest cost: every field costs 1, and a page of n items multiplies its selection by n. */
+    cost: number;
+    /** Most fields in one mutation operation (each is a write). */
+    mutationFields: number;
+  };
+  /** Largest request body, in bytes; larger ones get 413. */
+  maxBodyBytes: number;
+  /** Whether `__schema` and `__type` may be queried. */
+  introspection: boolean;
+  /** Origins allowed to call from a browser (CORS); empty allows none. `*` allows any. */
+  corsOrigins: string[];
+  /** Whether browsers may send credentials (cookies) cross-origin. */
+  corsCredentials: boolean;
+  /** A trusted-documents manifest: when set, only the operations it holds run. */
+  trustedDocuments: string | undefined;
+  /** Requests per minute per API key; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before the address is refused; 0 turns it off. */
+  authFailuresPerMinute: number;
+  /** How long a checked key is trusted without asking the database again, in ms (bounds revocation delay). */
+  apiKeyCacheMs: number;
+  /** How many proxies in front of the gateway append to X-Forwarded-For; 0 uses the socket's address. */
+  trustProxyHops: number;
+}
+
+export const DEFAULT_SECURITY: SecurityConfig = {
+  limits: { depth: 12, aliases: 15, directives: 10, tokens: 2000, cost: 50_000, mutationFields: 5 },
+  maxBodyBytes: 1_048_576,
+  introspection: true,
+  corsOrigins: [],
+  corsCredentials: false,
+  trustedDocuments: undefined,
+  rateLimitPerMinute: 1200,
+  authFailuresPerMinute: 20,
+  apiKeyCacheMs: 500,
+  trustProxyHops: 0,
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -74,6 +126,57 @@ export function loadConfig(env: Env): Config {
     }
   }
 
+  const optionalUrl = (name: string, protocols: string[]): string | undefined => {
+    const raw = env[name]?.trim() || undefined;
+    if (raw === undefined) return undefined;
+    try {
+      if (protocols.includes(new URL(raw).protocol)) return raw;
+    } catch {
+      // reported below
+    }
+    // Never echo the value: it may hold a password.
+    problems.push(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+    return undefined;
+  };
+
+  const production = env.NODE_ENV === 'production';
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of corsOrigins) {
+    let valid = origin === '*';
+    try {
+      valid ||= new URL(origin).origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid) problems.push(`CORS_ORIGINS must list origins like https://app.example.com, comma-separated (got "${origin}")`);
+  }
+  const defaults = DEFAULT_SECURITY;
+  const security: SecurityConfig = {
+    limits: {
+      depth: integer('GRAPHQL_MAX_DEPTH', defaults.limits.depth, 1, 1000),
+      aliases: integer('GRAPHQL_MAX_ALIASES', defaults.limits.aliases, 0, 10_000),
+      directives: integer('GRAPHQL_MAX_DIRECTIVES', defaults.limits.directives, 0, 10_000),
+      tokens: integer('GRAPHQL_MAX_TOKENS', defaults.limits.tokens, 10, 1_000_000),
+      cost: integer('GRAPHQL_MAX_COST', defaults.limits.cost, 1, 1_000_000_000),
+      mutationFields: integer('GRAPHQL_MAX_MUTATION_FIELDS', defaults.limits.mutationFields, 1, 1000),
+    },
+    maxBodyBytes: integer('MAX_BODY_BYTES', defaults.maxBodyBytes, 1024, 1_073_741_824),
+    introspection: boolean('GRAPHQL_INTROSPECTION', !production),
+    corsOrigins,
+    corsCredentials: boolean('CORS_CREDENTIALS', defaults.corsCredentials),
+    trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? path.resolve(env.TRUSTED_DOCUMENTS.trim()) : undefined,
+    rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', defaults.rateLimitPerMinute, 0, 10_000_000),
+    authFailuresPerMinute: integer('AUTH_FAILURES_PER_MINUTE', defaults.authFailuresPerMinute, 0, 1_000_000),
+    apiKeyCacheMs: integer('API_KEY_CACHE_MS', defaults.apiKeyCacheMs, 0, 60_000),
+    trustProxyHops: integer('TRUST_PROXY_HOPS', defaults.trustProxyHops, 0, 10),
+  };
+  if (security.corsCredentials && corsOrigins.includes('*')) {
+    problems.push('CORS_CREDENTIALS=true needs CORS_ORIGINS to list origins, not "*"');
+  }
+
   const host = env.HOST?.trim() || '127.0.0.1';
   if (/\s/.test(host)) problems.push(`HOST must be a host name or address (got "${host}")`);
 
@@ -89,7 +192,9 @@ export function loadConfig(env: Env): Config {
     },
     migrateOnStart: boolean('MIGRATE_ON_START', true),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
-    production: env.NODE_ENV === 'production',
+    production,
+    security,
+    redisUrl: optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

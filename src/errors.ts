@@ -33,7 +33,16 @@ export function maskError(logger: Logger) {
   return (error: unknown): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError;
-      if (original == null || (original instanceof GraphQLError && original.originalError == null)) return error;
+      if (original == null || (original instanceof GraphQLError && original.originalError == null)) {
+        // Yoga describes a body that is not JSON with the parser's own message; the code says enough. Yoga
+        // also keys its 400 on that description, so the status is made explicit.
+        const extensions = error.extensions as Record<string, unknown>;
+        if ('originalError' in extensions) {
+          delete extensions.originalError;
+          extensions.http = { ...(extensions.http as object | undefined), spec: false };
+        }
+        return error;
+      }
     }
     logger.error('unexpected error', describeError(error instanceof GraphQLError ? (error.originalError ?? error) : error));
     return new GraphQLError(UNEXPECTED, {

@@ -9,9 +9,12 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Connection strings may carry passwords; they never reach a log line. */
+/** Connection strings may carry passwords, and API keys are secrets: neither ever reaches a log line. */
 export function redact(text: string): string {
-  return text.replace(/postgres(?:ql)?:\/\/\S+/gi, 'postgresql://[redacted]');
+  return text
+    .replace(/(postgres(?:ql)?|rediss?):\/\/[^\s"]+/gi, '$1://[redacted]')
+    .replace(/sgw_[A-Za-z0-9_-]+/g, 'sgw_[redacted]')
+    .replace(/(Bearer\s+)[^\s"\\]+/gi, '$1[redacted]');
 }
 
 /** One JSON object per line on stdout (or the given writer). */

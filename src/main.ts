@@ -5,14 +5,20 @@ import type { Database } from './db/database.ts';
 import { DataDirInUseError, openDatabase } from './db/open.ts';
 import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
+import { connectRedis } from './security/redis.ts';
 import { createGateway } from './server.ts';
 import { prepareDatabase, StartupError } from './startup.ts';
 
 /** Prepares the database and starts listening; the demo key is set on embedded Postgres. */
-async function listen(config: Config, db: Database, logger: Logger) {
+async function listen(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined) {
   await prepareDatabase(db, config, logger);
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
-  const gateway = createGateway({ db, logger, ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}) });
+  let gateway;
+  try {
+    gateway = createGateway({ db, logger, security: config.security, redis, ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}) });
+  } catch (error) {
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
   const server = createServer(gateway);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -32,8 +38,10 @@ async function main() {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config);
   if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
-  const { server, demoKey } = await listen(config, db, logger).catch(async (error: unknown) => {
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
+  const { server, demoKey } = await listen(config, db, logger, redis).catch(async (error: unknown) => {
     // Release the database (and the embedded data directory's lock) before reporting the failure.
+    redis?.disconnect();
     await db.close().catch(() => {});
     throw error;
   });
@@ -42,7 +50,14 @@ async function main() {
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info('gateway listening', { url, database: db.kind });
+  const { security } = config;
+  logger.info('gateway listening', {
+    url,
+    database: db.kind,
+    introspection: security.introspection,
+    trustedDocuments: security.trustedDocuments !== undefined,
+    rateLimits: redis !== undefined ? 'redis' : 'in-process',
+  });
   if (config.logLevel !== 'silent') {
     process.stderr.write(
       `\nsteps-gateway is running at ${url} (${db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres'})\n` +
@@ -57,6 +72,7 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     server.close(() => {
+      redis?.disconnect();
       db.close().then(
         () => process.exit(0),
         () => process.exit(1),

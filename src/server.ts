@@ -1,7 +1,11 @@
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
 
+import { createKeyVerifier } from './auth/api-keys.ts';
 import { apiKeyAuth } from './auth/plugin.ts';
+import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db/database.ts';
 import { inputErrorCodes, maskError } from './errors.ts';
@@ -10,12 +14,24 @@ import { requestIds } from './http/request-id.ts';
 import { createLoaders } from './loaders/index.ts';
 import type { Logger } from './logger.ts';
 import { schema } from './schema/index.ts';
+import { corsPolicy, csrfPrevention, varyOnOrigin } from './security/browsers.ts';
+import { queryLimits } from './security/query-limits.ts';
+import { createAuthFailureLimiter, createRequestLimiter } from './security/rate-limits.ts';
+import { readTrustedDocuments, trustedDocumentsOnly } from './security/trusted-documents.ts';
 
 export interface GatewayOptions {
   db: Database;
   logger: Logger;
   /** Fills GraphiQL's headers with this key (the embedded demo only). */
   graphiqlApiKey?: string;
+  /** What clients may send; unset settings keep their defaults (config.ts). */
+  security?: Partial<Omit<SecurityConfig, 'limits'>> & { limits?: Partial<SecurityConfig['limits']> };
+  /** Shares rate-limit counts between replicas; without it each process counts on its own. */
+  redis?: Redis | undefined;
+}
+
+function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
+  return { ...DEFAULT_SECURITY, ...overrides, limits: { ...DEFAULT_SECURITY.limits, ...overrides.limits } };
 }
 
 const DEFAULT_QUERY = `# steps-gateway: press the run button to list the newest steps.
@@ -52,22 +68,49 @@ query NewestSteps {
  * The gateway as a fetch handler: `gateway.fetch(request)` in tests, or a Node HTTP server's request
  * listener (`createServer(gateway)`) in production.
  */
-export function createGateway({ db, logger, graphiqlApiKey }: GatewayOptions) {
+export function createGateway({ db, logger, graphiqlApiKey, redis, ...options }: GatewayOptions) {
+  const security = resolveSecurity(options.security);
   const ids = requestIds();
-  const auth = apiKeyAuth(db, logger, ids.idOf);
+  const auth = apiKeyAuth({
+    verify: createKeyVerifier(db.prisma, security.apiKeyCacheMs),
+    logger,
+    requestIdOf: ids.idOf,
+    requestLimiter: createRequestLimiter(security.rateLimitPerMinute, redis),
+    authFailureLimiter: createAuthFailureLimiter(security.authFailuresPerMinute, redis),
+    trustProxyHops: security.trustProxyHops,
+  });
+  const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);
+
+  const plugins: Plugin[] = [
+    ids.plugin,
+    healthEndpoints(db, logger, ids.idOf),
+    auth.plugin,
+    csrfPrevention(),
+    ...(security.corsOrigins.length > 0 ? [varyOnOrigin] : []),
+    ...(trusted !== undefined ? [trustedDocumentsOnly(trusted)] : []),
+    ...(security.introspection ? [] : [useDisableIntrospection() as Plugin]),
+    ...queryLimits(security.limits),
+    inputErrorCodes,
+  ];
 
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: logger,
+    cors: corsPolicy(security),
+    maxRequestBodySize: security.maxBodyBytes,
+    batching: false,
+    // Multipart is for file uploads; the API has none.
+    multipart: false,
+    ...(trusted !== undefined ? { extraParamNames: ['documentId'] } : {}),
     renderGraphiQL,
     graphiql: {
       title: 'steps-gateway',
       defaultQuery: DEFAULT_QUERY,
       ...(graphiqlApiKey !== undefined ? { headers: JSON.stringify({ Authorization: `Bearer ${graphiqlApiKey}` }, null, 2) } : {}),
     },
-    plugins: [ids.plugin, healthEndpoints(db, logger, ids.idOf), auth.plugin, inputErrorCodes],
+    plugins,
     context: ({ request }): Context => {
       const principal = auth.principalOf(request);
       return {

@@ -188,13 +188,14 @@ describe('endpoints', () => {
     expect((await post({ authorization: `Bearer ${tenant.key}` })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('runs queries over GET and refuses mutations over GET', async () => {
+  it('runs queries over GET (with a CSRF header) and refuses mutations over GET', async () => {
     const query = encodeURIComponent('{ steps(first: 1) { totalCount } }');
-    const get = await t.gateway.fetch(`http://gateway.test/graphql?query=${query}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+    const headers = { authorization: `Bearer ${tenant.key}`, 'x-graphql-yoga-csrf': '1' };
+    const get = await t.gateway.fetch(`http://gateway.test/graphql?query=${query}`, { headers });
     expect(get.status).toBe(200);
     expect((await get.json()).data.steps.totalCount).toBeGreaterThanOrEqual(0);
     const mutation = encodeURIComponent('mutation { setStepFeedback(input: { stepId: "step-1" }) { step { id } } }');
-    const refused = await t.gateway.fetch(`http://gateway.test/graphql?query=${mutation}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+    const refused = await t.gateway.fetch(`http://gateway.test/graphql?query=${mutation}`, { headers });
     expect(refused.status).toBe(405);
   });
 

@@ -136,8 +136,14 @@ describe('setStepFeedback', () => {
   it('writes an audit line with the organization, key, step and change, never the key itself', async () => {
     const stepId = await insertStep(t.db, tenant.organizationId);
     await setFeedback({ stepId, feedback: 'NEGATIVE', tags: ['audit'] });
-    const line = t.logLines.find((entry) => entry.msg === 'step feedback recorded' && entry.stepId === stepId);
-    expect(line).toMatchObject({ organizationId: tenant.organizationId, apiKeyId: tenant.apiKeyId, feedback: 'negative', addTags: ['audit'] });
+    const line = t.logLines.find((entry) => entry.msg === 'audit: step feedback' && entry.stepId === stepId);
+    expect(line).toMatchObject({
+      outcome: 'applied',
+      organizationId: tenant.organizationId,
+      apiKeyId: tenant.apiKeyId,
+      feedback: 'negative',
+      addTags: ['audit'],
+    });
     expect(JSON.stringify(t.logLines)).not.toContain(tenant.key);
   });
 

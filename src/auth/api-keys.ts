@@ -26,14 +26,48 @@ export function keyFromAuthorization(header: string | null): string | undefined 
   return key !== undefined && KEY_PATTERN.test(key) ? key : undefined;
 }
 
-/** The principal of a live key, or undefined for an unknown or revoked one. One indexed lookup. */
-export async function authenticate(prisma: PrismaClient, key: string): Promise<Principal | undefined> {
+/** A live key's principal and when it expires (undefined: never). */
+export interface LiveKey extends Principal {
+  expiresAt: Date | undefined;
+}
+
+/** The principal of a live key, or undefined for an unknown, revoked or expired one. One indexed lookup. */
+export async function authenticate(prisma: PrismaClient, key: string, now = new Date()): Promise<LiveKey | undefined> {
   const row = await prisma.gatewayApiKey.findUnique({
     where: { keyHash: hashKey(key) },
-    select: { id: true, organizationId: true, revokedAt: true },
+    select: { id: true, organizationId: true, revokedAt: true, expiresAt: true },
   });
   if (row === null || row.revokedAt !== null) return undefined;
-  return { apiKeyId: row.id, organizationId: row.organizationId };
+  if (row.expiresAt !== null && row.expiresAt <= now) return undefined;
+  return { apiKeyId: row.id, organizationId: row.organizationId, expiresAt: row.expiresAt ?? undefined };
+}
+
+/**
+ * Checks keys, remembering each live key for `ttlMs` so that a busy client does not cost a database round
+ * trip per request. A revoked key therefore stops working within `ttlMs` on every replica, with nothing to
+ * broadcast; an expiring key is never trusted past its expiry. Only live keys are remembered, so unknown
+ * keys cannot fill the cache, and it holds at most `maxEntries`.
+ */
+export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntries = 10_000) {
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  return async (key: string): Promise<Principal | undefined> => {
+    const hash = hashKey(key);
+    const now = Date.now();
+    const cached = cache.get(hash);
+    if (cached !== undefined) {
+      if (cached.until > now) return cached.principal;
+      cache.delete(hash);
+    }
+    const live = await authenticate(prisma, key, new Date(now));
+    if (live === undefined) return undefined;
+    const principal = { apiKeyId: live.apiKeyId, organizationId: live.organizationId };
+    if (ttlMs > 0) {
+      // Oldest entries first out: a Map iterates in insertion order.
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+      cache.set(hash, { principal, until: Math.min(now + ttlMs, live.expiresAt?.getTime() ?? Infinity) });
+    }
+    return principal;
+  };
 }
 
 export interface CreatedKey {
@@ -41,10 +75,16 @@ export interface CreatedKey {
   key: string;
   organizationId: string;
   name: string | null;
+  expiresAt: Date | null;
 }
 
 /** Creates a key for an existing organization. The key itself is returned once and never stored. */
-export async function createKey(prisma: PrismaClient, organizationId: string, name?: string): Promise<CreatedKey> {
+export async function createKey(
+  prisma: PrismaClient,
+  organizationId: string,
+  name?: string,
+  expiresAt?: Date,
+): Promise<CreatedKey> {
   const organization = await prisma.organization.findUnique({ where: { id: organizationId }, select: { id: true } });
   if (organization === null) throw new Error(`Organization ${organizationId} does not exist.`);
   const key = generateKey();
@@ -55,14 +95,15 @@ export async function createKey(prisma: PrismaClient, organizationId: string, na
       name: name ?? null,
       keyHash: hashKey(key),
       keyPrefix: key.slice(0, KEY_PREFIX.length + 6),
+      expiresAt: expiresAt ?? null,
     },
   });
-  return { id: row.id, key, organizationId, name: row.name };
+  return { id: row.id, key, organizationId, name: row.name, expiresAt: row.expiresAt };
 }
 
 export async function listKeys(prisma: PrismaClient) {
   return prisma.gatewayApiKey.findMany({
-    select: { id: true, organizationId: true, name: true, keyPrefix: true, createdAt: true, revokedAt: true },
+    select: { id: true, organizationId: true, name: true, keyPrefix: true, createdAt: true, revokedAt: true, expiresAt: true },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
 }

@@ -1,39 +1,127 @@
+import type { IncomingMessage } from 'node:http';
+
 import type { Plugin } from 'graphql-yoga';
 
-import type { Database } from '../db/database.ts';
 import { unauthenticated } from '../errors.ts';
 import { errorResponse, UNEXPECTED } from '../http/responses.ts';
 import { describeError, type Logger } from '../logger.ts';
-import { authenticate, keyFromAuthorization, type Principal } from './api-keys.ts';
+import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../security/rate-limits.ts';
+import { keyFromAuthorization, type Principal } from './api-keys.ts';
+
+export interface ApiKeyAuthOptions {
+  /** Checks a well-formed key: its principal, or undefined for an unknown, revoked or expired key. */
+  verify: (key: string) => Promise<Principal | undefined>;
+  logger: Logger;
+  requestIdOf: (request: Request) => string;
+  requestLimiter?: RequestLimiter | undefined;
+  authFailureLimiter?: AuthFailureLimiter | undefined;
+  /** How many proxies in front of the gateway append to X-Forwarded-For. */
+  trustProxyHops: number;
+}
+
+/**
+ * The client's address: the socket's peer, or with `hops` trusted proxies in front, the address the
+ * outermost of them saw (X-Forwarded-For entries are appended by each proxy, so only the last `hops` are
+ * trustworthy; anything before them is the client's to invent).
+ */
+export function clientAddress(request: Request, serverContext: unknown, hops: number): string {
+  const socketAddress = (serverContext as { req?: IncomingMessage } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
+  if (hops === 0) return socketAddress;
+  const forwarded = (request.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return forwarded[forwarded.length - hops] ?? forwarded[0] ?? socketAddress;
+}
+
+const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
+
+function rateLimitHeaders(decision: RateDecision): Record<string, string> {
+  return {
+    'ratelimit-limit': String(decision.limit),
+    'ratelimit-remaining': String(decision.remaining),
+    'ratelimit-reset': seconds(decision.resetMs),
+  };
+}
 
 /**
  * Authenticates every GraphQL request by its API key before the document is even parsed, so nothing about
- * the schema leaks without a key. GraphiQL's page itself is public; the queries it sends carry the key.
+ * the schema leaks without a key, then applies the key's rate limit. Addresses that keep failing to
+ * authenticate are refused for the rest of the minute. GraphiQL's page itself is public; the queries it
+ * sends carry the key.
  */
-export function apiKeyAuth(db: Database, logger: Logger, requestIdOf: (request: Request) => string) {
+export function apiKeyAuth(options: ApiKeyAuthOptions) {
+  const { verify, logger, requestIdOf, requestLimiter, authFailureLimiter } = options;
   const principals = new WeakMap<Request, Principal>();
+  const decisions = new WeakMap<Request, RateDecision>();
+
   const plugin: Plugin = {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, endResponse, serverContext }) {
       if (url.pathname !== '/graphql' || request.method === 'OPTIONS') return;
       if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
+      const requestId = requestIdOf(request);
+      const address = clientAddress(request, serverContext, options.trustProxyHops);
+
+      if (authFailureLimiter !== undefined) {
+        const waitMs = await authFailureLimiter.blockedFor(address).catch((error: unknown) => {
+          logger.warn('authentication throttle unavailable', { requestId, ...describeError(error) });
+          return 0;
+        });
+        if (waitMs > 0) {
+          logger.warn('authentication refused: too many failures', { requestId, address });
+          endResponse(
+            errorResponse(429, `Too many failed authentication attempts from your address. Retry after ${seconds(waitMs)} seconds.`, 'RATE_LIMITED', {
+              'retry-after': seconds(waitMs),
+            }),
+          );
+          return;
+        }
+      }
 
       const key = keyFromAuthorization(request.headers.get('authorization'));
       let principal: Principal | undefined;
       try {
-        principal = key === undefined ? undefined : await authenticate(db.prisma, key);
+        principal = key === undefined ? undefined : await verify(key);
       } catch (error) {
-        logger.error('authentication failed', { requestId: requestIdOf(request), ...describeError(error) });
+        logger.error('authentication failed', { requestId, ...describeError(error) });
         endResponse(errorResponse(500, UNEXPECTED, 'INTERNAL_SERVER_ERROR'));
         return;
       }
       if (principal === undefined) {
-        // The same body whether the key was missing, malformed, unknown or revoked.
+        logger.info('authentication failed: no valid key', { requestId, address });
+        await authFailureLimiter?.record(address).catch((error: unknown) => {
+          logger.warn('authentication throttle unavailable', { requestId, ...describeError(error) });
+        });
+        // The same body whether the key was missing, malformed, unknown, expired or revoked.
         endResponse(errorResponse(401, unauthenticated().message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer' }));
         return;
       }
+
+      if (requestLimiter !== undefined) {
+        const decision = await requestLimiter(principal.apiKeyId).catch((error: unknown) => {
+          logger.warn('rate limiter unavailable', { requestId, ...describeError(error) });
+          return undefined;
+        });
+        if (decision !== undefined && !decision.allowed) {
+          endResponse(
+            errorResponse(429, `Rate limit of ${decision.limit} requests per minute reached for this API key. Retry after ${seconds(decision.resetMs)} seconds.`, 'RATE_LIMITED', {
+              'retry-after': seconds(decision.resetMs),
+              ...rateLimitHeaders(decision),
+            }),
+          );
+          return;
+        }
+        if (decision !== undefined) decisions.set(request, decision);
+      }
       principals.set(request, principal);
     },
+    onResponse({ request, response }) {
+      const decision = decisions.get(request);
+      if (decision === undefined) return;
+      for (const [name, value] of Object.entries(rateLimitHeaders(decision))) response.headers.set(name, value);
+    },
   };
+
   /** The request's principal; throws UNAUTHENTICATED for a request that was not authenticated. */
   const principalOf = (request: Request): Principal => {
     const principal = principals.get(request);

@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
 
 import type PrismaTypes from '../../prisma/generated/pothos-types.ts';
@@ -16,8 +17,11 @@ export const builder = new SchemaBuilder<{
     BigInt: { Input: bigint; Output: bigint };
   };
 }>({
-  plugins: [PrismaPlugin],
+  plugins: [PrismaPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
+  // Fields carry their cost; the limit is checked by the gateway with the request's variables
+  // (security/query-limits.ts), so the plugin's own check on root resolvers is off.
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 1, disabled: true },
   prisma: {
     client: (ctx) => ctx.db.prisma,
     dmmf: getDatamodel(),

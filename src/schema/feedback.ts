@@ -1,4 +1,8 @@
-import { applyFeedback } from '../db/feedback.ts';
+import { GraphQLError } from 'graphql';
+
+import type { Step } from '../../prisma/generated/client/client.ts';
+import type { Context } from '../context.ts';
+import { applyFeedback, type FeedbackChange } from '../db/feedback.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { isId } from '../ids.ts';
 import { builder } from './builder.ts';
@@ -30,6 +34,35 @@ function normalizeTags(tags: readonly string[] | null | undefined, field: string
   return [...new Set(normalized)];
 }
 
+interface FeedbackInput {
+  feedback?: StepFeedbackValue | null | undefined;
+  tags?: readonly string[] | null | undefined;
+  removeTags?: readonly string[] | null | undefined;
+}
+
+/** Checks the input, applies it in one statement, and returns the change made and the step as it is now. */
+async function setStepFeedback(ctx: Context, stepId: string, input: FeedbackInput): Promise<{ change: FeedbackChange; step: Step }> {
+  if (!isId('Step', stepId)) throw badUserInput('"stepId" must be a step id: step-<uuid>.', 'stepId');
+  const addTags = normalizeTags(input.tags, 'tags');
+  const removeTags = normalizeTags(input.removeTags, 'removeTags');
+  const both = addTags.filter((tag) => removeTags.includes(tag));
+  if (both.length > 0) throw badUserInput(`A tag cannot be both added and removed: "${both[0]}".`, 'removeTags');
+  const feedback: StepFeedbackValue | null | undefined = 'feedback' in input ? (input.feedback ?? null) : undefined;
+  if (feedback === undefined && addTags.length === 0 && removeTags.length === 0) {
+    throw badUserInput('Nothing to change: give "feedback", "tags" or "removeTags".', 'input');
+  }
+
+  const change: FeedbackChange = { feedback, addTags, removeTags };
+  const step = await applyFeedback(ctx.db, ctx.organizationId, stepId, change, TAG_LIMITS.perStep);
+  if (step === null) {
+    const exists = await ctx.loaders.stepById.load(stepId);
+    if (exists === null) throw notFound(`No step with id "${stepId}" exists in your organization.`);
+    throw badUserInput(`A step can carry at most ${TAG_LIMITS.perStep} tags.`, 'tags');
+  }
+  ctx.loaders.stepById.clear(stepId).prime(stepId, step);
+  return { change, step };
+}
+
 const SetStepFeedbackInput = builder.inputType('SetStepFeedbackInput', {
   description: 'Feedback for a step. Only what you send changes: omit a field to leave it as it is.',
   fields: (t) => ({
@@ -45,7 +78,7 @@ const SetStepFeedbackInput = builder.inputType('SetStepFeedbackInput', {
   }),
 });
 
-const SetStepFeedbackPayload = builder.objectRef<{ step: import('../../prisma/generated/client/client.ts').Step }>('SetStepFeedbackPayload').implement({
+const SetStepFeedbackPayload = builder.objectRef<{ step: Step }>('SetStepFeedbackPayload').implement({
   description: 'The result of setStepFeedback.',
   fields: (t) => ({
     step: t.field({ type: StepType, description: 'The step, with its feedback and tags as they are now.', resolve: (payload) => payload.step }),
@@ -58,35 +91,35 @@ builder.mutationField('setStepFeedback', (t) =>
     description:
       'Records feedback on a step: sets or clears its feedback, adds tags as a set and removes tags, in one atomic write. Repeating a call changes nothing.',
     args: { input: t.arg({ type: SetStepFeedbackInput, required: true, description: 'The feedback to record.' }) },
+    // A write: dearer than a read of the same shape.
+    complexity: 10,
     resolve: async (_root, { input }, ctx) => {
       const stepId = String(input.stepId);
-      if (!isId('Step', stepId)) throw badUserInput('"stepId" must be a step id: step-<uuid>.', 'stepId');
-      const addTags = normalizeTags(input.tags, 'tags');
-      const removeTags = normalizeTags(input.removeTags, 'removeTags');
-      const both = addTags.filter((tag) => removeTags.includes(tag));
-      if (both.length > 0) throw badUserInput(`A tag cannot be both added and removed: "${both[0]}".`, 'removeTags');
-      const feedback: StepFeedbackValue | null | undefined = 'feedback' in input ? (input.feedback ?? null) : undefined;
-      if (feedback === undefined && addTags.length === 0 && removeTags.length === 0) {
-        throw badUserInput('Nothing to change: give "feedback", "tags" or "removeTags".', 'input');
+      // The audit trail: who (organization, key) asked what of which step, and what came of it. Never the key.
+      const audit = (outcome: 'applied' | 'rejected', fields: Record<string, unknown>) =>
+        ctx.logger.info('audit: step feedback', {
+          event: 'step.feedback',
+          outcome,
+          requestId: ctx.requestId,
+          organizationId: ctx.organizationId,
+          apiKeyId: ctx.apiKeyId,
+          stepId: stepId.slice(0, 200),
+          ...fields,
+        });
+      try {
+        const { change, step } = await setStepFeedback(ctx, stepId, input);
+        audit('applied', {
+          ...(change.feedback !== undefined ? { feedback: change.feedback } : {}),
+          ...(change.addTags.length > 0 ? { addTags: change.addTags } : {}),
+          ...(change.removeTags.length > 0 ? { removeTags: change.removeTags } : {}),
+          result: { feedback: step.feedback, tags: step.tags, updatedAt: step.updatedAt },
+        });
+        return { step };
+      } catch (error) {
+        const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+        audit('rejected', { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
+        throw error;
       }
-
-      const step = await applyFeedback(ctx.db, ctx.organizationId, stepId, { feedback, addTags, removeTags }, TAG_LIMITS.perStep);
-      if (step === null) {
-        const exists = await ctx.loaders.stepById.load(stepId);
-        if (exists === null) throw notFound(`No step with id "${stepId}" exists in your organization.`);
-        throw badUserInput(`A step can carry at most ${TAG_LIMITS.perStep} tags.`, 'tags');
-      }
-      ctx.loaders.stepById.clear(stepId).prime(stepId, step);
-      ctx.logger.info('step feedback recorded', {
-        requestId: ctx.requestId,
-        organizationId: ctx.organizationId,
-        apiKeyId: ctx.apiKeyId,
-        stepId,
-        ...(feedback !== undefined ? { feedback } : {}),
-        ...(addTags.length > 0 ? { addTags } : {}),
-        ...(removeTags.length > 0 ? { removeTags } : {}),
-      });
-      return { step };
     },
   }),
 );

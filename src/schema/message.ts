@@ -12,7 +12,7 @@ import {
 } from './content.ts';
 import { MessageRoleEnum, messageRoleValues } from './enums.ts';
 import { NodeInterface } from './node.ts';
-import { connectionArgs, defineConnection, pageRequest, toPage } from './pagination.ts';
+import { connectionArgs, defineConnection, pageCost, pageRequest, toPage } from './pagination.ts';
 import { StepType } from './step.ts';
 
 const PAGE = { size: 20, max: 100 };
@@ -115,6 +115,7 @@ builder.objectField(StepType, 'messages', (t) =>
   t.field({
     type: MessageConnectionType,
     description: 'The messages generated during this step, oldest first (created at, then id), as Letta orders them.',
+    complexity: pageCost(PAGE),
     args: connectionArgs('messages', PAGE.size, PAGE.max),
     resolve: async (step, args, ctx) => {
       const page = pageRequest(args, PAGE);

@@ -47,6 +47,7 @@ builder.queryFields((t) => ({
     nullable: { list: false, items: true },
     description: `Fetches several objects by id, in the order given (at most ${MAX_NODES}); null for each that does not exist in your organization.`,
     args: { ids: t.arg.idList({ required: true, description: 'The Letta ids of the objects.' }) },
+    complexity: ({ ids }) => ({ field: 1, multiplier: Math.min(ids.length, MAX_NODES) }),
     resolve: (_root, { ids }, ctx) => {
       if (ids.length > MAX_NODES) throw badUserInput(`At most ${MAX_NODES} ids can be fetched at once.`, 'ids');
       return Promise.all(ids.map((id) => loadNode(String(id), ctx.loaders)));

@@ -184,6 +184,14 @@ export function connectionArgs(what: string, size: number, max: number) {
   }));
 }
 
+/**
+ * The cost of a page for the query-cost limit: its selection counts once per item the page may hold, so
+ * `first: 100` costs its selection a hundred times. Sizes past the maximum are refused by the resolver.
+ */
+export function pageCost(defaults: { size: number; max: number }) {
+  return (args: ConnectionArgs) => ({ field: 1, multiplier: Math.min(Math.max(args.first ?? args.last ?? defaults.size, 0), defaults.max) });
+}
+
 export type Connection<Node> = Page<Node> & {
   /** Counted only when the client selects `totalCount`. */
   totalCount: () => Promise<number>;
@@ -210,6 +218,8 @@ export function defineConnection<Node>(name: string, nodeType: OutputRef<Node>, 
       pageInfo: t.field({ type: PageInfoType, description: 'Where this page sits in the list.', resolve: (page) => page.pageInfo }),
       totalCount: t.int({
         description: `How many ${what}s the whole list holds (all pages), with the same filters.`,
+        // A count reads every matching row's index entry: dearer than a field of a row already read.
+        complexity: 10,
         resolve: (page) => page.totalCount(),
       }),
     }),

@@ -4,7 +4,7 @@ import { isId } from '../ids.ts';
 import { builder } from './builder.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum, stopReasonValues, type StopReasonValue } from './enums.ts';
 import { NodeInterface } from './node.ts';
-import { connectionArgs, defineConnection, pageRequest, toPage } from './pagination.ts';
+import { connectionArgs, defineConnection, pageCost, pageRequest, toPage } from './pagination.ts';
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
@@ -178,6 +178,7 @@ builder.queryFields((t) => ({
   steps: t.field({
     type: StepConnectionType,
     description: 'The steps of your organization, newest first unless ordered otherwise, filtered and paginated.',
+    complexity: pageCost(PAGE),
     args: {
       ...connectionArgs('steps', PAGE.size, PAGE.max),
       filter: t.arg({ type: StepFilterInput, description: 'Which steps to list.' }),

@@ -1,6 +1,6 @@
 import type { Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createGateway } from '../../src/server.ts';
+import { createGateway, type GatewayOptions } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface GraphQLResponse<Data = any> {
@@ -9,12 +9,26 @@ export interface GraphQLResponse<Data = any> {
   body: { data?: Data; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };
 }
 
+/**
+ * Security settings for functional tests: keys are looked up on every request (so statement counts are
+ * exact) and no rate limit gets in the way of a suite that sends many requests with one key. The security
+ * tests turn each protection on where they test it.
+ */
+export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 0, authFailuresPerMinute: 0 } as const;
+
 /** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
-export async function createTestGateway(options: { database?: TestDatabase } = {}) {
+export async function createTestGateway(
+  options: { database?: TestDatabase; security?: GatewayOptions['security']; redis?: GatewayOptions['redis'] } = {},
+) {
   const database = options.database ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
   const logger = createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
-  const gateway = createGateway({ db: database.db, logger });
+  const gateway = createGateway({
+    db: database.db,
+    logger,
+    security: { ...FUNCTIONAL_TEST_SECURITY, ...options.security },
+    redis: options.redis,
+  });
 
   async function graphql<Data = any>(
     key: string | undefined,
