@@ -51,4 +51,72 @@ describe('configuration', () => {
     for (const name of ['PORT', 'DB_POOL_MAX', 'MIGRATE_ON_START', 'LOG_LEVEL', 'DATABASE_URL']) expect(message).toContain(name);
     expect(message).not.toContain('hunter2');
   });
+
+  it('has safe security defaults, and reads every security setting', () => {
+    expect(loadConfig({}).security).toEqual({
+      limits: { depth: 12, aliases: 15, directives: 10, tokens: 2000, cost: 50_000, mutationFields: 5 },
+      maxBodyBytes: 1_048_576,
+      introspection: true,
+      corsOrigins: [],
+      corsCredentials: false,
+      trustedDocuments: undefined,
+      rateLimitPerMinute: 1200,
+      authFailuresPerMinute: 20,
+      apiKeyCacheMs: 500,
+      trustProxyHops: 0,
+    });
+    const config = loadConfig({
+      GRAPHQL_MAX_DEPTH: '8',
+      GRAPHQL_MAX_ALIASES: '4',
+      GRAPHQL_MAX_DIRECTIVES: '3',
+      GRAPHQL_MAX_TOKENS: '500',
+      GRAPHQL_MAX_COST: '1000',
+      GRAPHQL_MAX_MUTATION_FIELDS: '1',
+      MAX_BODY_BYTES: '65536',
+      GRAPHQL_INTROSPECTION: 'false',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
+      CORS_CREDENTIALS: 'true',
+      TRUSTED_DOCUMENTS: '/etc/gw/trusted.json',
+      RATE_LIMIT_PER_MINUTE: '0',
+      AUTH_FAILURES_PER_MINUTE: '5',
+      API_KEY_CACHE_MS: '0',
+      TRUST_PROXY_HOPS: '1',
+      REDIS_URL: 'redis://:secret@cache:6379',
+    });
+    expect(config.security).toEqual({
+      limits: { depth: 8, aliases: 4, directives: 3, tokens: 500, cost: 1000, mutationFields: 1 },
+      maxBodyBytes: 65536,
+      introspection: false,
+      corsOrigins: ['https://a.example.com', 'http://localhost:5173'],
+      corsCredentials: true,
+      trustedDocuments: '/etc/gw/trusted.json',
+      rateLimitPerMinute: 0,
+      authFailuresPerMinute: 5,
+      apiKeyCacheMs: 0,
+      trustProxyHops: 1,
+    });
+    expect(config.redisUrl).toBe('redis://:secret@cache:6379');
+  });
+
+  it('rejects bad security settings, naming each, and never echoing a Redis URL', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        GRAPHQL_MAX_DEPTH: '0',
+        MAX_BODY_BYTES: 'lots',
+        CORS_ORIGINS: 'https://a.example.com/path,*',
+        CORS_CREDENTIALS: 'true',
+        API_KEY_CACHE_MS: '3600000',
+        REDIS_URL: 'http://:topsecret@cache',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['GRAPHQL_MAX_DEPTH', 'MAX_BODY_BYTES', 'CORS_ORIGINS', 'CORS_CREDENTIALS', 'API_KEY_CACHE_MS', 'REDIS_URL']) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain('topsecret');
+  });
 });

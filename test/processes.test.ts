@@ -79,6 +79,13 @@ describe('command-line tools', { timeout: 120_000 }, () => {
     expect(revoked.stdout).toContain(`Revoked ${id}`);
     expect((await run('src/auth/apikey-cli.ts', ['list'])).stdout).toMatch(/revoked \d{4}-/);
 
+    const expiring = await run('src/auth/apikey-cli.ts', ['create', '--org', ORG, '--expires', '30d']);
+    expect(expiring.stdout).toMatch(/, expiring \d{4}-\d{2}-\d{2}T/);
+    expect((await run('src/auth/apikey-cli.ts', ['list'])).stdout).toMatch(/active until \d{4}-/);
+    const badExpiry = await run('src/auth/apikey-cli.ts', ['create', '--org', ORG, '--expires', 'soon']);
+    expect(badExpiry.code).toBe(1);
+    expect(badExpiry.stderr).toContain('--expires must be a duration');
+
     const unknownOrg = await run('src/auth/apikey-cli.ts', ['create', '--org', 'org-missing']);
     expect(unknownOrg.code).toBe(1);
     expect(unknownOrg.stderr).toContain('Organization org-missing does not exist.');

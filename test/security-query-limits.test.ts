@@ -32,6 +32,19 @@ async function refused(query: string, variables?: Record<string, unknown>): Prom
   return { response, statements };
 }
 
+/** What a dashboard's list screen asks for: every union member, trace and metrics, 50 × 20. */
+const DASHBOARD = `{ steps(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes {
+  id agentId model status stopReason totalTokens feedback tags createdAt
+  messages(first: 20) { nodes { id role createdAt content {
+    __typename
+    ... on TextContent { text } ... on ReasoningContent { reasoning isNative signature }
+    ... on ToolCallContent { id name input } ... on ToolReturnContent { toolCallId content isError }
+    ... on ImageContent { source { __typename } } ... on RedactedReasoningContent { data }
+    ... on OmittedReasoningContent { signature } ... on SummarizedReasoningContent { summary { index text } }
+  } toolCalls { id function { name arguments } } } }
+  trace { id callType } metrics { stepNs llmRequestNs toolExecutionNs }
+} } }`;
+
 const nested = (depth: number) => {
   let selection = 'id';
   for (let i = 0; i < depth; i++) selection = `messages { nodes { step { ${selection} } } }`;
@@ -111,19 +124,7 @@ describe('query limits', () => {
   });
 
   it('lets a dashboard page of 50 steps with 20 messages each, traces and metrics through', async () => {
-    const response = await post({
-      query: `{ steps(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes {
-        id agentId model status stopReason totalTokens feedback tags createdAt
-        messages(first: 20) { nodes { id role createdAt content {
-          __typename
-          ... on TextContent { text } ... on ReasoningContent { reasoning isNative signature }
-          ... on ToolCallContent { id name input } ... on ToolReturnContent { toolCallId content isError }
-          ... on ImageContent { source { __typename } } ... on RedactedReasoningContent { data }
-          ... on OmittedReasoningContent { signature } ... on SummarizedReasoningContent { summary { index text } }
-        } toolCalls { id function { name arguments } } } }
-        trace { id callType } metrics { stepNs llmRequestNs toolExecutionNs }
-      } } }`,
-    });
+    const response = await post({ query: DASHBOARD });
     expect(response.json.errors).toBeUndefined();
   });
 
@@ -156,8 +157,23 @@ describe('query limits', () => {
       expect(costly.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', cost: 41, maxCost: 10 });
       const cheap = await postGraphQL(strictHttp.url, tenant.key, { query: '{ steps(first: 2) { nodes { id } } }' });
       expect(cheap.json.errors).toBeUndefined();
+
     } finally {
       await strictHttp.close();
     }
+  });
+
+  it('costs what the README says', async () => {
+    const cheap = await createTestGateway({ database: t.database, security: { limits: { cost: 1 } } });
+    const cost = async (query: string) => {
+      const response = await cheap.gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.key}` },
+        body: JSON.stringify({ query }),
+      });
+      return (await response.json()).errors[0].extensions.cost;
+    };
+    expect(await cost('{ steps(first: 50) { nodes { messages(first: 20) { nodes { id } } } } }')).toBe(2101);
+    expect(await cost(DASHBOARD)).toBe(29_551);
   });
 });

@@ -90,8 +90,10 @@ export function readTrustedDocuments(file: string): TrustedDocuments {
  * a request carrying a query text is refused.
  */
 export function trustedDocumentsOnly(documents: TrustedDocuments): Plugin {
-  const extract = (params: GraphQLParams & { documentId?: unknown }): string | null => {
-    if (typeof params.documentId === 'string') return params.documentId.replace(/^sha256:/, '');
+  const extract = (params: GraphQLParams & { documentId?: unknown }, request: Request): string | null => {
+    // Yoga reads only the standard parameters from a GET's URL.
+    const id = params.documentId ?? (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null);
+    if (typeof id === 'string') return id.replace(/^sha256:/, '');
     const persisted = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
     return persisted?.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
   };
