@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createEmptyDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
+import { redisUrl } from './helpers/redis.ts';
 
 /**
  * The commands a user runs (npm start, db:seed, apikey), as separate processes against a database of their
@@ -115,7 +116,12 @@ describe('npm start', { timeout: 120_000 }, () => {
   });
 
   it('starts, serves queries with a key, reports ready, and exits 0 on SIGTERM', async () => {
-    const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...env, PORT: '0', LOG_LEVEL: 'info' } });
+    const child = spawn(tsx, ['src/main.ts'], {
+      cwd: root,
+      env: { ...env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100', REDIS_URL: redisUrl, NODE_ENV: 'production' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
     let stderr = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 90_000);
@@ -142,6 +148,16 @@ describe('npm start', { timeout: 120_000 }, () => {
       });
       const body = (await response.json()) as { data: { steps: { totalCount: number; nodes: unknown[] } } };
       expect(body.data.steps.nodes).toHaveLength(2);
+      // The protections are wired from the environment: rate limits (through Redis), introspection off in production.
+      expect(response.headers.get('ratelimit-limit')).toBe('100');
+      const introspection = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
+      });
+      expect(JSON.stringify(await introspection.json())).toContain('introspection');
+      const listening = stdout.split('\n').find((line) => line.includes('gateway listening'));
+      expect(JSON.parse(listening!)).toMatchObject({ introspection: false, trustedDocuments: false });
       if (!onPostgres) {
         // Embedded Postgres belongs to the running gateway: a second process is refused, not let in to diverge.
         const refused = await run('src/auth/apikey-cli.ts', ['list']);

@@ -94,6 +94,26 @@ describe('query limits', () => {
     expect(statements).toEqual([]);
   });
 
+  it('refuses the same bomb by validation when the token limit is raised out of its way', async () => {
+    const lax = await createTestGateway({ database: t.database, security: { apiKeyCacheMs: 600_000, limits: { tokens: 10_000_000 } } });
+    const laxHttp = await serve(lax.gateway);
+    try {
+      // Same response name, different arguments: every pair of fields must be compared to find the conflict.
+      const fields = Array.from({ length: 16_000 }, (_, i) => `steps(first: ${i % 100}) { totalCount } `).join('');
+      const query = `{ ${fields} }`;
+      expect(query.length).toBeGreaterThan(500_000);
+      await postGraphQL(laxHttp.url, tenant.key, { query: '{ __typename }' });
+      const started = performance.now();
+      const { result: response, statements } = await lax.statements(() => postGraphQL(laxHttp.url, tenant.key, { query }));
+      console.log(JSON.stringify({ fieldMergeBombWithoutTokenLimit: { bytes: query.length, ms: Math.round(performance.now() - started) } }));
+      expect(response.status).toBe(400);
+      expect(codesOf(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(statements).toEqual([]);
+    } finally {
+      await laxHttp.close();
+    }
+  });
+
   it('refuses a fragment cycle', async () => {
     const { response, statements } = await refused(
       'query Cycle { steps { ...A } } fragment A on StepConnection { nodes { id } ...B } fragment B on StepConnection { ...A }',
