@@ -15,6 +15,10 @@ export interface Config {
   };
   migrateOnStart: boolean;
   logLevel: LogLevel;
+  /** Every GraphQL request is answered (504 TIMEOUT at the latest) and its statements cancelled by then. */
+  requestTimeoutMs: number;
+  /** On SIGTERM, how long in-flight requests may take to finish before they are cut off. */
+  shutdownGraceMs: number;
   security: SecurityConfig;
   /** Redis for state shared between replicas (rate limits); undefined keeps it in each process. */
   redisUrl: string | undefined;
@@ -191,6 +195,8 @@ export function loadConfig(env: Env): Config {
       statementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
     },
     migrateOnStart: boolean('MIGRATE_ON_START', true),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 20_000, 100, 3_600_000),
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     production,
     security,

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
+import { classifyDatabaseError, type DatabaseFailure } from './db/failures.ts';
 import { UNEXPECTED } from './http/responses.ts';
 import { describeError, type Logger } from './logger.ts';
 
@@ -8,7 +9,7 @@ import { describeError, type Logger } from './logger.ts';
  * The errors a client can expect and branch on, by `extensions.code`. Anything else that goes wrong is
  * masked as INTERNAL_SERVER_ERROR (see maskError below).
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'SERVICE_UNAVAILABLE' | 'TIMEOUT';
 
 export function expectedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
@@ -49,6 +50,43 @@ export function maskError(logger: Logger) {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
       ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
     });
+  };
+}
+
+/** How a passing database failure reads to a client: a code to retry on, an HTTP status when nothing was served. */
+export const databaseFailureResponses: Record<DatabaseFailure, { code: ErrorCode; message: string; status: number }> = {
+  unavailable: { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable. Retry in a moment.', status: 503 },
+  conflict: { code: 'SERVICE_UNAVAILABLE', message: 'The database is busy with a conflicting write. Retry in a moment.', status: 503 },
+  timeout: { code: 'TIMEOUT', message: 'The database took too long to answer.', status: 504 },
+};
+
+/**
+ * Database outages, timeouts and lost conflicts are not bugs: the client gets SERVICE_UNAVAILABLE or TIMEOUT
+ * (still masked: nothing of the driver's message) and may retry; when nothing could be served, the response
+ * is HTTP 503 (504 for a timeout) with Retry-After. The operator's log gets the cause.
+ */
+export function databaseFailures(logger: Logger): Plugin {
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || result.errors === undefined) return;
+          let worst: { status: number } | undefined;
+          const errors = result.errors.map((error) => {
+            const failure = classifyDatabaseError(error.originalError);
+            if (failure === undefined) return error;
+            logger.warn('database failure', { failure, path: error.path, ...describeError(error.originalError) });
+            const response = databaseFailureResponses[failure];
+            if (worst === undefined || response.status < worst.status) worst = response;
+            return new GraphQLError(response.message, { nodes: error.nodes, path: error.path, extensions: { code: response.code } });
+          });
+          const data = result.data;
+          const nothingServed = data == null || Object.values(data).every((value) => value === null);
+          const http = worst !== undefined && nothingServed ? { status: worst.status, headers: { 'Retry-After': '1' } } : undefined;
+          setResult({ ...result, errors, ...(http !== undefined ? { extensions: { ...result.extensions, http } } : {}) });
+        },
+      };
+    },
   };
 }
 

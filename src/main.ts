@@ -7,15 +7,24 @@ import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
 import { createGateway } from './server.ts';
+import type { Lifecycle } from './http/health.ts';
 import { prepareDatabase, StartupError } from './startup.ts';
 
 /** Prepares the database and starts listening; the demo key is set on embedded Postgres. */
-async function listen(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined) {
+async function listen(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined, lifecycle: Lifecycle) {
   await prepareDatabase(db, config, logger);
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
   let gateway;
   try {
-    gateway = createGateway({ db, logger, security: config.security, redis, ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}) });
+    gateway = createGateway({
+      db,
+      logger,
+      security: config.security,
+      redis,
+      requestTimeoutMs: config.requestTimeoutMs,
+      lifecycle,
+      ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}),
+    });
   } catch (error) {
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }
@@ -36,10 +45,14 @@ async function listen(config: Config, db: Database, logger: Logger, redis: Retur
 async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  // A failure that escapes a request's handling must not take every other request down with the process.
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', describeError(reason)));
+  process.on('uncaughtException', (error) => logger.error('uncaught exception', describeError(error)));
   const db = await openDatabase(config);
   if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
-  const { server, demoKey } = await listen(config, db, logger, redis).catch(async (error: unknown) => {
+  const lifecycle: Lifecycle = { draining: false };
+  const { server, demoKey } = await listen(config, db, logger, redis, lifecycle).catch(async (error: unknown) => {
     // Release the database (and the embedded data directory's lock) before reporting the failure.
     redis?.disconnect();
     await db.close().catch(() => {});
@@ -66,20 +79,45 @@ async function main() {
     );
   }
 
-  let stopping = false;
+  // Requests in flight, so that draining knows when it is done.
+  let inFlight = 0;
+  server.on('request', (_request, response) => {
+    inFlight += 1;
+    response.once('close', () => (inFlight -= 1));
+  });
+
+  // Draining: /readyz turns 503 at once, so the load balancer stops sending; a new request gets 503 with
+  // "Connection: close"; requests in flight finish within the grace period. Then the listener and the pool
+  // are closed. Exit 0 when everything finished, 1 when something had to be cut off.
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    server.close(() => {
+    if (lifecycle.draining) return;
+    lifecycle.draining = true;
+    const started = Date.now();
+    logger.info('draining', { signal, inFlight, graceMs: config.shutdownGraceMs });
+    const finish = (cutOff: boolean) => {
+      clearInterval(poll);
+      clearTimeout(grace);
+      server.close();
+      server.closeAllConnections();
       redis?.disconnect();
       db.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          logger.info('stopped', { ms: Date.now() - started, cutOff });
+          process.exit(cutOff ? 1 : 0);
+        },
+        (error: unknown) => {
+          logger.error('closing the database failed', describeError(error));
+          process.exit(1);
+        },
       );
-    });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    };
+    const poll = setInterval(() => {
+      if (inFlight === 0) finish(false);
+    }, 25);
+    const grace = setTimeout(() => {
+      logger.warn('grace period over: cutting off the requests still in flight', { inFlight, graceMs: config.shutdownGraceMs });
+      finish(true);
+    }, config.shutdownGraceMs);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -8,8 +8,9 @@ import { apiKeyAuth } from './auth/plugin.ts';
 import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db/database.ts';
-import { inputErrorCodes, maskError } from './errors.ts';
-import { healthEndpoints } from './http/health.ts';
+import { databaseFailures, inputErrorCodes, maskError } from './errors.ts';
+import { requestDeadline } from './http/deadline.ts';
+import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { requestIds } from './http/request-id.ts';
 import { createLoaders } from './loaders/index.ts';
 import type { Logger } from './logger.ts';
@@ -28,6 +29,10 @@ export interface GatewayOptions {
   security?: Partial<Omit<SecurityConfig, 'limits'>> & { limits?: Partial<SecurityConfig['limits']> };
   /** Shares rate-limit counts between replicas; without it each process counts on its own. */
   redis?: Redis | undefined;
+  /** The deadline of every GraphQL request (default 20 s). */
+  requestTimeoutMs?: number;
+  /** Set `draining` when shutting down: /readyz turns 503 and new requests are refused. */
+  lifecycle?: Lifecycle;
 }
 
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
@@ -68,7 +73,7 @@ query NewestSteps {
  * The gateway as a fetch handler: `gateway.fetch(request)` in tests, or a Node HTTP server's request
  * listener (`createServer(gateway)`) in production.
  */
-export function createGateway({ db, logger, graphiqlApiKey, redis, ...options }: GatewayOptions) {
+export function createGateway({ db, logger, graphiqlApiKey, redis, requestTimeoutMs = 20_000, lifecycle = { draining: false }, ...options }: GatewayOptions) {
   const security = resolveSecurity(options.security);
   const ids = requestIds();
   const auth = apiKeyAuth({
@@ -83,7 +88,8 @@ export function createGateway({ db, logger, graphiqlApiKey, redis, ...options }:
 
   const plugins: Plugin[] = [
     ids.plugin,
-    healthEndpoints(db, logger, ids.idOf),
+    healthEndpoints(db, logger, ids.idOf, lifecycle),
+    requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,
     csrfPrevention(),
     ...(security.corsOrigins.length > 0 ? [varyOnOrigin] : []),
@@ -91,6 +97,7 @@ export function createGateway({ db, logger, graphiqlApiKey, redis, ...options }:
     ...(security.introspection ? [] : [useDisableIntrospection() as Plugin]),
     ...queryLimits(security.limits),
     inputErrorCodes,
+    databaseFailures(logger),
   ];
 
   return createYoga<Record<string, unknown>, Context>({

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 import type { Plugin } from 'graphql-yoga';
 
-import { unauthenticated } from '../errors.ts';
+import { classifyDatabaseError } from '../db/failures.ts';
+import { databaseFailureResponses, unauthenticated } from '../errors.ts';
 import { errorResponse, UNEXPECTED } from '../http/responses.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../security/rate-limits.ts';
@@ -83,6 +84,13 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       try {
         principal = key === undefined ? undefined : await verify(key);
       } catch (error) {
+        const failure = classifyDatabaseError(error);
+        if (failure !== undefined) {
+          logger.warn('authentication failed: database failure', { requestId, failure, ...describeError(error) });
+          const response = databaseFailureResponses[failure];
+          endResponse(errorResponse(response.status, response.message, response.code, { 'retry-after': '1' }));
+          return;
+        }
         logger.error('authentication failed', { requestId, ...describeError(error) });
         endResponse(errorResponse(500, UNEXPECTED, 'INTERNAL_SERVER_ERROR'));
         return;

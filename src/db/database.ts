@@ -3,7 +3,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
-import { PrismaClient } from '../../prisma/generated/client/client.ts';
+import { Prisma, PrismaClient } from '../../prisma/generated/client/client.ts';
+import { mayRetry } from './failures.ts';
+import { RequestAbortedError, requestScope, type RequestScope } from './request-scope.ts';
 
 /** The SQL the gateway runs outside Prisma: migrations, start-up checks, bulk seeding. */
 export interface SqlRunner {
@@ -26,6 +28,22 @@ export interface Database {
   close(): Promise<void>;
   /** Called with every statement Prisma sends (tests count them; the logger may trace them). */
   onQuery(listener: (query: string) => void): () => void;
+  /** Called when a statement that failed in passing is sent once more. */
+  onRetry(listener: (error: unknown) => void): () => void;
+  /**
+   * Cancels the statements a request's connections are running on the server (Postgres only; embedded
+   * Postgres runs one statement at a time in process and has nothing to cancel).
+   */
+  cancelRequest(scope: RequestScope): Promise<void>;
+}
+
+const READ_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy']);
+
+/** Reads are model reads and raw statements that are a SELECT; anything else may write. */
+function statementKind(operation: string, args: unknown): 'read' | 'write' {
+  if (READ_OPERATIONS.has(operation)) return 'read';
+  if (operation === '$queryRaw' && args instanceof Prisma.Sql && /^\s*SELECT\b/i.test(args.strings[0] ?? '')) return 'read';
+  return 'write';
 }
 
 export interface PostgresOptions {
@@ -49,6 +67,7 @@ export function openPostgres(options: PostgresOptions): Database {
   // An idle client that loses its connection emits 'error' on the pool; without a listener that would
   // crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
+  const cancelled = trackConnections(pool);
 
   const runner = (client: pg.Pool | pg.PoolClient): Omit<SqlRunner, 'transaction'> => ({
     async exec(script) {
@@ -78,7 +97,71 @@ export function openPostgres(options: PostgresOptions): Database {
     },
   };
 
-  return withPrisma('postgres', new PrismaPg(pool), sql, () => pool.end());
+  /**
+   * Cancel requests go through a connection of their own: the pool may be exhausted by the very statements
+   * being cancelled. A cancelled connection is closed rather than reused (see trackConnections), so a cancel
+   * that arrives late can never reach another request's statement.
+   */
+  async function cancelRequest(scope: RequestScope) {
+    const pids = [...scope.connections].map((client) => {
+      cancelled.add(client as pg.PoolClient);
+      return (client as pg.PoolClient & { processID?: number }).processID;
+    });
+    const targets = pids.filter((pid): pid is number => typeof pid === 'number');
+    if (targets.length === 0) return;
+    const admin = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectionTimeoutMs });
+    try {
+      await admin.connect();
+      await admin.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [targets]);
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
+
+  return withPrisma('postgres', new PrismaPg(pool), sql, () => pool.end(), cancelRequest);
+}
+
+/**
+ * Records which connections each request holds (every statement, Prisma's included, checks one out through
+ * `pool.connect`), refuses to start a statement for a request that has already ended, and closes a
+ * connection whose statement was cancelled instead of returning it to the pool.
+ */
+function trackConnections(pool: pg.Pool): WeakSet<pg.PoolClient> {
+  const cancelled = new WeakSet<pg.PoolClient>();
+  const original = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  const connect = () => original() as Promise<pg.PoolClient>;
+  const adopt = (scope: RequestScope, client: pg.PoolClient): pg.PoolClient => {
+    if (scope.signal.aborted) {
+      client.release();
+      throw new RequestAbortedError();
+    }
+    scope.connections.add(client);
+    const release = client.release;
+    client.release = (destroy?: boolean | Error) => {
+      scope.connections.delete(client);
+      client.release = release;
+      return release.call(client, cancelled.has(client) ? true : destroy);
+    };
+    return client;
+  };
+  pool.connect = ((callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => {
+    const scope = requestScope.getStore();
+    if (scope === undefined) return original(callback);
+    if (scope.signal.aborted) {
+      const error = new RequestAbortedError();
+      if (callback === undefined) return Promise.reject(error);
+      callback(error, undefined, () => {});
+      return undefined;
+    }
+    const acquired = connect().then((client) => adopt(scope, client));
+    if (callback === undefined) return acquired;
+    acquired.then(
+      (client) => callback(undefined, client, (release) => client.release(release as boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => {}),
+    );
+    return undefined;
+  }) as typeof pool.connect;
+  return cancelled;
 }
 
 /** Opens embedded Postgres (PGlite), in memory when `dataDir` is undefined. */
@@ -101,7 +184,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     transaction: (work) => pglite.transaction((tx) => work(runner(tx))),
   };
 
-  return withPrisma('pglite', new PrismaPGlite(pglite), sql, () => pglite.close());
+  return withPrisma('pglite', new PrismaPGlite(pglite), sql, () => pglite.close(), async () => {});
 }
 
 function withPrisma(
@@ -109,13 +192,30 @@ function withPrisma(
   adapter: PrismaPg | PrismaPGlite,
   sql: SqlRunner,
   closeDriver: () => Promise<void>,
+  cancelRequest: (scope: RequestScope) => Promise<void>,
 ): Database {
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   const listeners = new Set<(query: string) => void>();
+  const retryListeners = new Set<(error: unknown) => void>();
   client.$on('query', (event) => {
     for (const listener of listeners) listener(event.query);
   });
-  const prisma = client as unknown as PrismaClient;
+  // A statement that failed in passing (a connection the server closed, a failover, a lost serialization
+  // conflict) is sent once more where that is safe: always for a read, for a write only when it cannot have
+  // been applied. The pool hands the retry a fresh connection.
+  const prisma = client.$extends({
+    query: {
+      async $allOperations({ operation, args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          if (!mayRetry(error, statementKind(operation, args))) throw error;
+          for (const listener of retryListeners) listener(error);
+          return query(args);
+        }
+      },
+    },
+  }) as unknown as PrismaClient;
 
   return {
     kind,
@@ -125,12 +225,17 @@ function withPrisma(
       await sql.query('SELECT 1');
     },
     async close() {
-      await prisma.$disconnect();
+      await client.$disconnect();
       await closeDriver();
     },
     onQuery(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    cancelRequest,
+    onRetry(listener) {
+      retryListeners.add(listener);
+      return () => retryListeners.delete(listener);
     },
   };
 }

@@ -1,0 +1,20 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What the database layer knows of the request it works for: the signal that ends it (its deadline, or the
+ * client going away) and the connections its statements hold right now, so that they can be cancelled.
+ */
+export interface RequestScope {
+  signal: AbortSignal;
+  /** Connections checked out for this request; a driver-specific handle per connection. */
+  connections: Set<unknown>;
+}
+
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+export class RequestAbortedError extends Error {
+  override name = 'RequestAbortedError';
+  constructor() {
+    super('The request ended (deadline passed or client gone) before its statement ran.');
+  }
+}

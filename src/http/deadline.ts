@@ -1,0 +1,59 @@
+import type { Plugin } from 'graphql-yoga';
+
+import type { Database } from '../db/database.ts';
+import { requestScope, type RequestScope } from '../db/request-scope.ts';
+import { describeError, type Logger } from '../logger.ts';
+import { errorResponse } from './responses.ts';
+
+/**
+ * Bounds every GraphQL request by a deadline. When it passes, the client gets 504 TIMEOUT at once, execution
+ * stops, and the statements the request still has running on Postgres are cancelled there, not left to run.
+ * A client that goes away ends its request the same way.
+ */
+export function requestDeadline(db: Database, timeoutMs: number, logger: Logger, requestIdOf: (request: Request) => string): Plugin {
+  const scopes = new WeakMap<Request, RequestScope>();
+  return {
+    onRequest({ request, url, requestHandler, setRequestHandler }) {
+      if (url.pathname !== '/graphql') return;
+      const deadline = new AbortController();
+      const scope: RequestScope = { signal: AbortSignal.any([request.signal, deadline.signal]), connections: new Set() };
+      scopes.set(request, scope);
+      scope.signal.addEventListener(
+        'abort',
+        () => {
+          if (scope.connections.size === 0) return;
+          db.cancelRequest(scope).catch((error: unknown) =>
+            logger.warn('cancelling statements failed', { requestId: requestIdOf(request), ...describeError(error) }),
+          );
+        },
+        { once: true },
+      );
+      setRequestHandler(
+        (req, serverContext) =>
+          new Promise<Response>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              deadline.abort();
+              logger.warn('request deadline passed', { requestId: requestIdOf(request), timeoutMs });
+              resolve(errorResponse(504, `The request took longer than ${timeoutMs} ms and was stopped.`, 'TIMEOUT'));
+            }, timeoutMs);
+            requestScope.run(scope, async () => requestHandler(req, serverContext)).then(
+              (response) => {
+                clearTimeout(timer);
+                resolve(response);
+              },
+              (error: unknown) => {
+                clearTimeout(timer);
+                reject(error);
+              },
+            );
+          }),
+      );
+    },
+    onExecute({ args }) {
+      // Execution stops at the next field once the request has ended.
+      const request = (args.contextValue as { request?: Request } | undefined)?.request;
+      const scope = request === undefined ? undefined : scopes.get(request);
+      if (scope !== undefined) (args as { signal?: AbortSignal }).signal = scope.signal;
+    },
+  };
+}
