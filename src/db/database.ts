@@ -153,7 +153,25 @@ function trackConnections(pool: pg.Pool): WeakSet<pg.PoolClient> {
       callback(error, undefined, () => {});
       return undefined;
     }
-    const acquired = connect().then((client) => adopt(scope, client));
+    // A request that ends while it waits for a connection stops waiting; the connection, when it comes, goes back.
+    const acquired = new Promise<pg.PoolClient>((resolve, reject) => {
+      const onAbort = () => reject(new RequestAbortedError());
+      scope.signal.addEventListener('abort', onAbort, { once: true });
+      connect().then(
+        (client) => {
+          scope.signal.removeEventListener('abort', onAbort);
+          try {
+            resolve(adopt(scope, client));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          scope.signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
     if (callback === undefined) return acquired;
     acquired.then(
       (client) => callback(undefined, client, (release) => client.release(release as boolean | undefined)),

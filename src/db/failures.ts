@@ -26,6 +26,7 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EN
 const NOT_SENT_MESSAGES = /timeout exceeded when trying to connect|Can't reach database server/i;
 
 interface Facts {
+  names: Set<string>;
   states: Set<string>;
   kinds: Set<string>;
   codes: Set<string>;
@@ -34,7 +35,7 @@ interface Facts {
 
 /** Every code, kind and message along an error's chain of causes and wrappers. */
 function factsOf(error: unknown): Facts {
-  const facts: Facts = { states: new Set(), kinds: new Set(), codes: new Set(), messages: [] };
+  const facts: Facts = { names: new Set(), states: new Set(), kinds: new Set(), codes: new Set(), messages: [] };
   const seen = new Set<unknown>();
   const visit = (value: unknown, depth: number) => {
     if (value === null || typeof value !== 'object' || seen.has(value) || depth > 8) return;
@@ -47,6 +48,7 @@ function factsOf(error: unknown): Facts {
       facts.codes.add(code);
     }
     if (typeof record.kind === 'string') facts.kinds.add(record.kind);
+    if (typeof record.name === 'string') facts.names.add(record.name);
     if (typeof record.message === 'string') facts.messages.push(record.message);
     for (const key of ['cause', 'originalError', 'meta', 'driverAdapterError']) visit(record[key], depth + 1);
     if (Array.isArray(record.errors)) for (const inner of record.errors) visit(inner, depth + 1);
@@ -59,6 +61,8 @@ const some = <T>(values: Set<T>, wanted: Set<T>) => [...values].some((value) => 
 
 export function classifyDatabaseError(error: unknown): DatabaseFailure | undefined {
   const facts = factsOf(error);
+  // The request's deadline passed (or its client left) before a statement could start.
+  if (facts.names.has('RequestAbortedError')) return 'timeout';
   if (some(facts.states, TIMEOUT_STATES)) return 'timeout';
   if (some(facts.states, CONFLICT_STATES) || facts.kinds.has('TransactionWriteConflict') || facts.codes.has('P2034')) return 'conflict';
   if (

@@ -12,6 +12,8 @@ import { errorResponse } from './responses.ts';
  */
 export function requestDeadline(db: Database, timeoutMs: number, logger: Logger, requestIdOf: (request: Request) => string): Plugin {
   const scopes = new WeakMap<Request, RequestScope>();
+  const timers = new WeakMap<Request, NodeJS.Timeout>();
+  const timedOut = () => errorResponse(504, `The request took longer than ${timeoutMs} ms and was stopped.`, 'TIMEOUT');
   return {
     onRequest({ request, url, requestHandler, setRequestHandler }) {
       if (url.pathname !== '/graphql') return;
@@ -28,26 +30,27 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
         },
         { once: true },
       );
+      timers.set(
+        request,
+        setTimeout(() => {
+          logger.warn('request deadline passed', { requestId: requestIdOf(request), timeoutMs });
+          deadline.abort();
+        }, timeoutMs),
+      );
+      // The hooks after this one (the key's lookup) and the request's execution work in its scope, so the
+      // deadline covers all of the request's statements.
+      requestScope.enterWith(scope);
       setRequestHandler(
         (req, serverContext) =>
           new Promise<Response>((resolve, reject) => {
-            const timer = setTimeout(() => {
-              deadline.abort();
-              logger.warn('request deadline passed', { requestId: requestIdOf(request), timeoutMs });
-              resolve(errorResponse(504, `The request took longer than ${timeoutMs} ms and was stopped.`, 'TIMEOUT'));
-            }, timeoutMs);
-            requestScope.run(scope, async () => requestHandler(req, serverContext)).then(
-              (response) => {
-                clearTimeout(timer);
-                resolve(response);
-              },
-              (error: unknown) => {
-                clearTimeout(timer);
-                reject(error);
-              },
-            );
+            if (deadline.signal.aborted) return resolve(timedOut());
+            deadline.signal.addEventListener('abort', () => resolve(timedOut()), { once: true });
+            requestScope.run(scope, async () => requestHandler(req, serverContext)).then(resolve, reject);
           }),
       );
+    },
+    onResponse({ request }) {
+      clearTimeout(timers.get(request));
     },
     onExecute({ args }) {
       // Execution stops at the next field once the request has ended.

@@ -18,7 +18,7 @@ export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 
 
 /** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
 export async function createTestGateway(
-  options: { database?: TestDatabase; security?: GatewayOptions['security']; redis?: GatewayOptions['redis'] } = {},
+  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle'> & { database?: TestDatabase } = {},
 ) {
   const database = options.database ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
@@ -28,6 +28,8 @@ export async function createTestGateway(
     logger,
     security: { ...FUNCTIONAL_TEST_SECURITY, ...options.security },
     redis: options.redis,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
   });
 
   async function graphql<Data = any>(

@@ -40,8 +40,9 @@ export async function send(url: string, init: RequestInit = {}): Promise<HttpRes
 }
 
 /** A JSON POST of a GraphQL request with a key, as a script or a GraphQL client sends it. */
-export function postGraphQL(url: string, key: string | undefined, body: unknown, headers: Record<string, string> = {}) {
+export function postGraphQL(url: string, key: string | undefined, body: unknown, headers: Record<string, string> = {}, init: RequestInit = {}) {
   return send(url, {
+    ...init,
     method: 'POST',
     headers: {
       'content-type': 'application/json',

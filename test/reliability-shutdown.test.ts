@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
+import { createTenant } from './helpers/factories.ts';
+import { postGraphQL, send } from './helpers/http.ts';
+
+// Slow requests are made by holding a lock from another session: this needs Postgres.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+let database: TestDatabase;
+let key: string;
+
+beforeAll(async () => {
+  if (!onPostgres) return;
+  database = await createTestDatabase();
+  key = (await createTenant(database.db, 'Shutdown')).key;
+});
+afterAll(async () => {
+  if (onPostgres) await database.drop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `npm start` as a process over the test database; resolves once it listens. */
+async function start(env: Record<string, string> = {}) {
+  const child = spawn(tsx, ['src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: database.url!, PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', ...env },
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 60_000);
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+      const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child: child as ChildProcess, url, base: url.replace(/\/graphql$/, ''), exited, logs: () => stdout };
+}
+
+async function lockSteps() {
+  const locker = new pg.Client({ connectionString: database.url });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE steps IN ACCESS EXCLUSIVE MODE');
+  return async () => {
+    await locker.query('COMMIT').catch(() => {});
+    await locker.end();
+  };
+}
+
+const LIST = '{ steps(first: 5) { totalCount } }';
+
+describe.runIf(onPostgres)('shutdown', { timeout: 120_000 }, () => {
+  it('on SIGTERM, reports draining at once, refuses new requests, lets slow requests finish, and exits 0', async () => {
+    const gateway = await start({ SHUTDOWN_GRACE_MS: '10000' });
+    const release = await lockSteps();
+    try {
+      const slow = [1, 2, 3].map(() => postGraphQL(gateway.url, key, { query: LIST }));
+      await sleep(300);
+      gateway.child.kill('SIGTERM');
+      await sleep(100);
+      const readyz = await send(`${gateway.base}/readyz`);
+      expect(readyz.status).toBe(503);
+      expect(readyz.json).toEqual({ status: 'draining' });
+      expect((await send(`${gateway.base}/healthz`)).status).toBe(200);
+      const refused = await postGraphQL(gateway.url, key, { query: LIST });
+      expect(refused.status).toBe(503);
+      expect(refused.json.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+      await sleep(300);
+      await release();
+      for (const response of await Promise.all(slow)) expect(response.json).toEqual({ data: { steps: { totalCount: 0 } } });
+      expect(await gateway.exited).toBe(0);
+      expect(gateway.logs()).toMatch(/"msg":"stopped".*"cutOff":false/);
+    } finally {
+      gateway.child.kill('SIGKILL');
+      await release().catch(() => {});
+    }
+  });
+
+  it('cuts off what is still running when the grace period ends, and exits 1', async () => {
+    const gateway = await start({ SHUTDOWN_GRACE_MS: '500' });
+    const release = await lockSteps();
+    try {
+      const slow = postGraphQL(gateway.url, key, { query: LIST }).then(
+        () => 'answered',
+        () => 'cut off',
+      );
+      await sleep(300);
+      const signalledAt = performance.now();
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toBe(1);
+      const ms = performance.now() - signalledAt;
+      expect(ms).toBeGreaterThanOrEqual(450);
+      expect(await slow).toBe('cut off');
+    } finally {
+      gateway.child.kill('SIGKILL');
+      await release();
+    }
+  });
+
+  it('exits 0 at once on SIGTERM when idle', async () => {
+    const gateway = await start();
+    expect((await postGraphQL(gateway.url, key, { query: LIST })).status).toBe(200);
+    const signalledAt = performance.now();
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    console.log(JSON.stringify({ idleShutdownMs: Math.round(performance.now() - signalledAt) }));
+  });
+});
