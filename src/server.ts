@@ -11,6 +11,7 @@ import type { Database } from './db/database.ts';
 import { databaseFailures, inputErrorCodes, maskError } from './errors.ts';
 import { requestDeadline } from './http/deadline.ts';
 import { healthEndpoints, type Lifecycle } from './http/health.ts';
+import { idempotencyKeys } from './http/idempotency.ts';
 import { requestIds } from './http/request-id.ts';
 import { createLoaders } from './loaders/index.ts';
 import type { Logger } from './logger.ts';
@@ -91,6 +92,14 @@ export function createGateway({ db, logger, graphiqlApiKey, redis, requestTimeou
     healthEndpoints(db, logger, ids.idOf, lifecycle),
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,
+    idempotencyKeys({
+      db,
+      logger,
+      requestIdOf: ids.idOf,
+      principalOf: auth.principalOf,
+      maxBodyBytes: security.maxBodyBytes,
+      requestTimeoutMs,
+    }),
     csrfPrevention(),
     ...(security.corsOrigins.length > 0 ? [varyOnOrigin] : []),
     ...(trusted !== undefined ? [trustedDocumentsOnly(trusted)] : []),

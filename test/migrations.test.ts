@@ -115,7 +115,9 @@ describe('migrations', () => {
     expect(indexes.map((row) => row.indexname)).toEqual([
       'gateway_api_keys_key_hash_key',
       'gateway_api_keys_pkey',
+      'gateway_idempotency_keys_pkey',
       'gateway_ix_api_keys_org',
+      'gateway_ix_idempotency_keys_expires_at',
       'gateway_ix_messages_step_created_at_id',
       'gateway_ix_steps_org_agent_created_at_id',
       'gateway_ix_steps_org_created_at_id',
@@ -129,8 +131,8 @@ describe('migrations', () => {
     const before = await snapshot(database.db);
     await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
     expect(await snapshot(database.db)).toEqual(before);
-    const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%'`);
-    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys']);
+    const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%' ORDER BY 1`);
+    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys', 'gateway_idempotency_keys']);
     // Letta's own trace index is reused, not duplicated.
     const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey'`);
     expect(traceIndexes).toEqual([{ indexname: 'ix_step_id' }]);

@@ -166,6 +166,44 @@ describe.runIf(onPostgres)('slow statements', () => {
   });
 });
 
+describe.runIf(onPostgres)('Idempotency-Key under failure and concurrency', () => {
+  const mutation = (stepId: string, tag: string) =>
+    `mutation { setStepFeedback(input: { stepId: "${stepId}", tags: ["${tag}"] }) { step { id tags } } }`;
+
+  it('releases a key whose request timed out, so that the retry runs', async () => {
+    const stepId = await insertStep(database.db, tenant.organizationId, { feedback: null, tags: [] });
+    const { http } = await gateway({ requestTimeoutMs: 300 });
+    const headers = { 'idempotency-key': `timeout-${stepId}` };
+    const held = await lock('SELECT 1 FROM steps WHERE id = $1 FOR UPDATE', [stepId]);
+    try {
+      const first = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, headers);
+      expect(first.status).toBe(504);
+      await until(async () => (await waiting()) === 0, 2000);
+    } finally {
+      await held.release();
+    }
+    const retry = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(retry.json.data.setStepFeedback.step.tags).toEqual(['retried']);
+  });
+
+  it('runs one of many concurrent requests with the same key; the others wait their turn or get its response', async () => {
+    const stepId = await insertStep(database.db, tenant.organizationId, { feedback: null, tags: [] });
+    const { http } = await gateway({ poolMax: 10 });
+    const headers = { 'idempotency-key': `burst-${stepId}` };
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'burst') }, headers)),
+    );
+    const ran = responses.filter((r) => r.status === 200 && r.headers.get('idempotent-replayed') === null);
+    expect(ran).toHaveLength(1);
+    for (const response of responses) {
+      if (response.status === 200) expect(response.json).toEqual(ran[0]!.json);
+      else expect(codesOf(response)).toEqual(['IDEMPOTENCY_KEY_IN_USE']);
+    }
+  });
+});
+
 describe.runIf(onPostgres)('concurrent writes', () => {
   it('200 concurrent feedback mutations from several keys on a few steps end in the set union, with no duplicates', async () => {
     const { http } = await gateway({ poolMax: 20 });

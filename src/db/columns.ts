@@ -19,6 +19,7 @@ export const tableNames = {
   ProviderTrace: 'provider_traces',
   StepMetrics: 'step_metrics',
   GatewayApiKey: 'gateway_api_keys',
+  GatewayIdempotencyKey: 'gateway_idempotency_keys',
 } as const;
 
 export type ModelName = keyof typeof tableNames;
@@ -30,6 +31,7 @@ const scalarFields: Record<ModelName, readonly string[]> = {
   ProviderTrace: Object.keys(Prisma.ProviderTraceScalarFieldEnum),
   StepMetrics: Object.keys(Prisma.StepMetricsScalarFieldEnum),
   GatewayApiKey: Object.keys(Prisma.GatewayApiKeyScalarFieldEnum),
+  GatewayIdempotencyKey: Object.keys(Prisma.GatewayIdempotencyKeyScalarFieldEnum),
 };
 
 /**

@@ -44,8 +44,8 @@ export function corsPolicy(security: Pick<SecurityConfig, 'corsOrigins' | 'corsC
       origin: [origin],
       credentials: security.corsCredentials,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', ...CSRF_HEADERS],
-      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', 'idempotency-key', ...CSRF_HEADERS],
+      exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
       maxAge: 600,
     };
   };
