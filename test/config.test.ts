@@ -12,6 +12,8 @@ describe('configuration', () => {
       pool: { max: 10, connectionTimeoutMs: 5000, statementTimeoutMs: 15000 },
       migrateOnStart: true,
       logLevel: 'info',
+      requestTimeoutMs: 20_000,
+      shutdownGraceMs: 10_000,
     });
     expect(config.dataDir).toMatch(/\.data$/);
   });
@@ -27,8 +29,12 @@ describe('configuration', () => {
       DB_STATEMENT_TIMEOUT_MS: '30000',
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'debug',
+      REQUEST_TIMEOUT_MS: '5000',
+      SHUTDOWN_GRACE_MS: '30000',
     });
     expect(config).toMatchObject({
+      requestTimeoutMs: 5000,
+      shutdownGraceMs: 30000,
       host: '0.0.0.0',
       port: 8080,
       databaseUrl: 'postgresql://user:secret@db:5432/letta',

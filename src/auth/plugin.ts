@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 
 import { classifyDatabaseError } from '../db/failures.ts';
+import { inRequestScope } from '../db/request-scope.ts';
 import { databaseFailureResponses, unauthenticated } from '../errors.ts';
 import { errorResponse, UNEXPECTED } from '../http/responses.ts';
 import { describeError, type Logger } from '../logger.ts';
@@ -82,7 +83,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       const key = keyFromAuthorization(request.headers.get('authorization'));
       let principal: Principal | undefined;
       try {
-        principal = key === undefined ? undefined : await verify(key);
+        principal = key === undefined ? undefined : await inRequestScope(request, () => verify(key));
       } catch (error) {
         const failure = classifyDatabaseError(error);
         if (failure !== undefined) {

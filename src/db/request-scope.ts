@@ -18,3 +18,16 @@ export class RequestAbortedError extends Error {
     super('The request ended (deadline passed or client gone) before its statement ran.');
   }
 }
+
+const byRequest = new WeakMap<Request, RequestScope>();
+
+/** Ties a scope to its HTTP request, for the work done before execution (the key's lookup). */
+export function bindRequestScope(request: Request, scope: RequestScope): void {
+  byRequest.set(request, scope);
+}
+
+/** Runs `work` in the request's scope (when it has one), so that its statements are bounded and cancellable. */
+export function inRequestScope<T>(request: Request, work: () => T): T {
+  const scope = byRequest.get(request);
+  return scope === undefined ? work() : requestScope.run(scope, work);
+}

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 
 import type { Database } from '../db/database.ts';
-import { requestScope, type RequestScope } from '../db/request-scope.ts';
+import { bindRequestScope, requestScope, type RequestScope } from '../db/request-scope.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse } from './responses.ts';
 
@@ -43,9 +43,9 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
           deadline.abort();
         }, timeoutMs),
       );
-      // The hooks after this one (the key's lookup) and the request's execution work in its scope, so the
-      // deadline covers all of the request's statements.
-      requestScope.enterWith(scope);
+      // The key's lookup (before execution) and the execution itself work in the scope, so the deadline
+      // covers all of the request's statements.
+      bindRequestScope(request, scope);
       setRequestHandler(
         (req, serverContext) =>
           new Promise<Response>((resolve, reject) => {

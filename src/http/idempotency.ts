@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/api-keys.ts';
 import type { Database } from '../db/database.ts';
 import { classifyDatabaseError } from '../db/failures.ts';
-import { requestScope } from '../db/request-scope.ts';
+import { inRequestScope, requestScope } from '../db/request-scope.ts';
 import { databaseFailureResponses } from '../errors.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse, UNEXPECTED } from './responses.ts';
@@ -69,46 +69,11 @@ export function idempotencyKeys(options: {
       const { organizationId } = options.principalOf(request);
       const hash = createHash('sha256').update(body).digest('hex');
       try {
-        await db.sql.query(
-          `DELETE FROM gateway_idempotency_keys
-            WHERE organization_id = $1 AND key = $2
-              AND (expires_at <= now() OR (state = 'pending' AND created_at < now() - make_interval(secs => $3)))`,
-          [organizationId, key, (2 * options.requestTimeoutMs) / 1000],
-        );
-        const claimed = await db.sql.query(
-          `INSERT INTO gateway_idempotency_keys (organization_id, key, request_hash, expires_at)
-           VALUES ($1, $2, $3, now() + make_interval(hours => $4))
-           ON CONFLICT DO NOTHING RETURNING 1`,
-          [organizationId, key, hash, IDEMPOTENCY_TTL_HOURS],
-        );
-        if (claimed.length > 0) {
-          claims.set(request, { organizationId, key });
-          return;
-        }
-        const [stored] = await db.sql.query<{ request_hash: string; state: string; status: number; content_type: string | null; body: string }>(
-          `SELECT request_hash, state, status, content_type, body FROM gateway_idempotency_keys WHERE organization_id = $1 AND key = $2`,
-          [organizationId, key],
-        );
-        if (stored === undefined) {
-          // Released between our insert and our read: the client may simply retry.
-          endResponse(errorResponse(409, 'A request with this Idempotency-Key just finished without a result. Retry.', 'IDEMPOTENCY_KEY_IN_USE', { 'retry-after': '1' }));
-        } else if (stored.request_hash !== hash) {
-          endResponse(errorResponse(422, 'This Idempotency-Key was used for a different request: use a new key for a new request.', 'IDEMPOTENCY_KEY_REUSED'));
-        } else if (stored.state !== 'done') {
-          endResponse(errorResponse(409, 'A request with this Idempotency-Key is still running. Retry in a moment.', 'IDEMPOTENCY_KEY_IN_USE', { 'retry-after': '1' }));
-        } else {
-          endResponse(
-            new Response(stored.body, {
-              status: stored.status,
-              headers: { 'content-type': stored.content_type ?? 'application/json; charset=utf-8', 'idempotent-replayed': 'true' },
-            }),
-          );
-        }
+        await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash));
       } catch (error) {
         endResponse(failed(request, error));
       }
     },
-
     async onResponse({ request, response }) {
       const claim = claims.get(request);
       if (claim === undefined) return;
@@ -117,6 +82,45 @@ export function idempotencyKeys(options: {
       await requestScope.exit(() => settle(request, response, claim));
     },
   };
+
+  /** Claims the key for this request, or answers from (or about) the request that claimed it first. */
+  async function claimOrReplay(request: Request, endResponse: (response: Response) => void, organizationId: string, key: string, hash: string) {
+    await db.sql.query(
+      `DELETE FROM gateway_idempotency_keys
+        WHERE organization_id = $1 AND key = $2
+          AND (expires_at <= now() OR (state = 'pending' AND created_at < now() - make_interval(secs => $3)))`,
+      [organizationId, key, (2 * options.requestTimeoutMs) / 1000],
+    );
+    const claimed = await db.sql.query(
+      `INSERT INTO gateway_idempotency_keys (organization_id, key, request_hash, expires_at)
+       VALUES ($1, $2, $3, now() + make_interval(hours => $4))
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [organizationId, key, hash, IDEMPOTENCY_TTL_HOURS],
+    );
+    if (claimed.length > 0) {
+      claims.set(request, { organizationId, key });
+      return;
+    }
+    const [stored] = await db.sql.query<{ request_hash: string; state: string; status: number; content_type: string | null; body: string }>(
+      `SELECT request_hash, state, status, content_type, body FROM gateway_idempotency_keys WHERE organization_id = $1 AND key = $2`,
+      [organizationId, key],
+    );
+    if (stored === undefined) {
+      // Released between our insert and our read: the client may simply retry.
+      endResponse(errorResponse(409, 'A request with this Idempotency-Key just finished without a result. Retry.', 'IDEMPOTENCY_KEY_IN_USE', { 'retry-after': '1' }));
+    } else if (stored.request_hash !== hash) {
+      endResponse(errorResponse(422, 'This Idempotency-Key was used for a different request: use a new key for a new request.', 'IDEMPOTENCY_KEY_REUSED'));
+    } else if (stored.state !== 'done') {
+      endResponse(errorResponse(409, 'A request with this Idempotency-Key is still running. Retry in a moment.', 'IDEMPOTENCY_KEY_IN_USE', { 'retry-after': '1' }));
+    } else {
+      endResponse(
+        new Response(stored.body, {
+          status: stored.status,
+          headers: { 'content-type': stored.content_type ?? 'application/json; charset=utf-8', 'idempotent-replayed': 'true' },
+        }),
+      );
+    }
+  }
 
   async function settle(request: Request, response: Response, claim: Claim) {
     try {
