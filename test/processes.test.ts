@@ -174,4 +174,36 @@ describe('npm start', { timeout: 120_000 }, () => {
       expect(await exit).toBe(0);
     }
   });
+
+  it('keeps serving after an unhandled rejection and an uncaught exception, and logs both', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/fixtures/fail-later.mjs', 'src/main.ts'], {
+      cwd: root,
+      env: { ...env, PORT: '0', LOG_LEVEL: 'info' },
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 90_000);
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    try {
+      const base = url.replace(/\/graphql$/, '');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(stdout).toContain('"msg":"unhandled rejection"');
+      expect(stdout).toContain('"msg":"uncaught exception"');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
 });
