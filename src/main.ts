@@ -97,6 +97,8 @@ async function main() {
     const finish = (cutOff: boolean) => {
       clearInterval(poll);
       clearTimeout(grace);
+      // Closing the pool waits for its connections; a cut-off statement must not hold the exit for long.
+      setTimeout(() => process.exit(1), 5000).unref();
       server.close();
       server.closeAllConnections();
       redis?.disconnect();

@@ -77,8 +77,10 @@ query NewestSteps {
 export function createGateway({ db, logger, graphiqlApiKey, redis, requestTimeoutMs = 20_000, lifecycle = { draining: false }, ...options }: GatewayOptions) {
   const security = resolveSecurity(options.security);
   const ids = requestIds();
+  const keys = createKeyVerifier(db.prisma, security.apiKeyCacheMs);
   const auth = apiKeyAuth({
-    verify: createKeyVerifier(db.prisma, security.apiKeyCacheMs),
+    verify: keys.verify,
+    cached: keys.cached,
     logger,
     requestIdOf: ids.idOf,
     requestLimiter: createRequestLimiter(security.rateLimitPerMinute, redis),

@@ -207,7 +207,16 @@ describe('endpoints', () => {
     expect(html).not.toMatch(/unpkg\.com|jsdelivr/);
   });
 
-  it('answers unknown paths with 404', async () => {
+  it('answers unknown paths with 404, GraphQL look-alikes included', async () => {
     expect((await t.gateway.fetch('http://gateway.test/nope')).status).toBe(404);
+    for (const path of ['/graphql/', '/api/graphql', '/?x=/graphql']) {
+      const response = await t.gateway.fetch(`http://gateway.test${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ stepz { id } }' }),
+      });
+      expect(response.status, path).toBe(404);
+      expect(await response.text()).not.toContain('stepz');
+    }
   });
 });

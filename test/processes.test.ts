@@ -116,7 +116,8 @@ describe('npm start', { timeout: 120_000 }, () => {
   });
 
   it('starts, serves queries with a key, reports ready, and exits 0 on SIGTERM', async () => {
-    const child = spawn(tsx, ['src/main.ts'], {
+    // Node itself, as `npm start` runs it: signals reach the gateway, not a wrapper that relays them.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
       env: { ...env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100', REDIS_URL: redisUrl, NODE_ENV: 'production' },
     });

@@ -104,6 +104,29 @@ describe('Idempotency-Key', () => {
     expect((await stored(stepId)).tags).toEqual(['z']);
   });
 
+  it('sweeps expired keys away', async () => {
+    await t.db.sql.query(
+      `INSERT INTO gateway_idempotency_keys (organization_id, key, request_hash, state, expires_at)
+       VALUES ($1, 'expired-long-ago', 'x', 'done', now() - interval '1 hour')`,
+      [other.organizationId],
+    );
+    // A fresh gateway sweeps on its first claim.
+    const fresh = await createTestGateway({ database: t.database });
+    const stepId = await insertStep(t.db, tenant.organizationId, { feedback: null, tags: [] });
+    const response = await fresh.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.key}`, 'idempotency-key': `sweep-${stepId}` },
+      body: JSON.stringify({ query: SET, variables: { input: { stepId, tags: ['s'] } } }),
+    });
+    expect(response.status).toBe(200);
+    let left: unknown[] = [{}];
+    for (let i = 0; i < 50 && left.length > 0; i++) {
+      left = await t.db.sql.query(`SELECT 1 FROM gateway_idempotency_keys WHERE key = 'expired-long-ago'`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(left).toEqual([]);
+  });
+
   it('refuses a malformed key', async () => {
     const response = await setFeedback({ stepId: 'step-x', tags: ['z'] }, { 'idempotency-key': 'has spaces in it' });
     expect(response.status).toBe(400);

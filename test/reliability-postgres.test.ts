@@ -170,19 +170,27 @@ describe.runIf(onPostgres)('Idempotency-Key under failure and concurrency', () =
   const mutation = (stepId: string, tag: string) =>
     `mutation { setStepFeedback(input: { stepId: "${stepId}", tags: ["${tag}"] }) { step { id tags } } }`;
 
-  it('releases a key whose request timed out, so that the retry runs', async () => {
+  it('releases the key of a read that timed out at once, and that of a write once the write is surely over', async () => {
     const stepId = await insertStep(database.db, tenant.organizationId, { feedback: null, tags: [] });
     const { http } = await gateway({ requestTimeoutMs: 300 });
-    const headers = { 'idempotency-key': `timeout-${stepId}` };
-    const held = await lock('SELECT 1 FROM steps WHERE id = $1 FOR UPDATE', [stepId]);
+    const read = { 'idempotency-key': `read-${stepId}` };
+    const write = { 'idempotency-key': `write-${stepId}` };
+    const held = await lock('LOCK TABLE steps IN ACCESS EXCLUSIVE MODE');
     try {
-      const first = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, headers);
-      expect(first.status).toBe(504);
+      expect((await postGraphQL(http.url, tenant.key, { query: LIST }, read)).status).toBe(504);
+      expect((await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write)).status).toBe(504);
       await until(async () => (await waiting()) === 0, 2000);
     } finally {
       await held.release();
     }
-    const retry = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, headers);
+    // The read changed nothing: its retry runs at once.
+    expect((await postGraphQL(http.url, tenant.key, { query: LIST }, read)).status).toBe(200);
+    // The write may have: its retry waits until the first cannot be running any more (twice the deadline).
+    const early = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write);
+    expect(early.status).toBe(409);
+    expect(codesOf(early)).toEqual(['IDEMPOTENCY_KEY_IN_USE']);
+    await sleep(700);
+    const retry = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write);
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(retry.json.data.setStepFeedback.step.tags).toEqual(['retried']);

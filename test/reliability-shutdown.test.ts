@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
@@ -11,7 +10,6 @@ import { postGraphQL, send } from './helpers/http.ts';
 
 // Slow requests are made by holding a lock from another session: this needs Postgres.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 let database: TestDatabase;
 let key: string;
 
@@ -28,7 +26,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `npm start` as a process over the test database; resolves once it listens. */
 async function start(env: Record<string, string> = {}) {
-  const child = spawn(tsx, ['src/main.ts'], {
+  // Node itself, as `npm start` runs it: signals reach the gateway, not a wrapper that relays them.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: database.url!, PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', ...env },
   });

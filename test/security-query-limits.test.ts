@@ -195,5 +195,7 @@ describe('query limits', () => {
     };
     expect(await cost('{ steps(first: 50) { nodes { messages(first: 20) { nodes { id } } } } }')).toBe(2101);
     expect(await cost(DASHBOARD)).toBe(29_551);
+    // An empty page still counts: its selection costs what one item's would.
+    expect(await cost('{ steps(first: 0) { totalCount } }')).toBe(11);
   });
 });

@@ -33,7 +33,9 @@ export interface LiveKey extends Principal {
 
 /** The principal of a live key, or undefined for an unknown, revoked or expired one. One indexed lookup. */
 export async function authenticate(prisma: PrismaClient, key: string, now = new Date()): Promise<LiveKey | undefined> {
-  const row = await prisma.gatewayApiKey.findUnique({
+  // findFirst, not findUnique: Prisma batches findUnique calls of one tick into one statement across
+  // requests, which would tie one request's lookup to another's deadline.
+  const row = await prisma.gatewayApiKey.findFirst({
     where: { keyHash: hashKey(key) },
     select: { id: true, organizationId: true, revokedAt: true, expiresAt: true },
   });
@@ -50,7 +52,12 @@ export async function authenticate(prisma: PrismaClient, key: string, now = new 
  */
 export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntries = 10_000) {
   const cache = new Map<string, { principal: Principal; until: number }>();
-  return async (key: string): Promise<Principal | undefined> => {
+  /** The principal of a key checked recently, without asking the database. */
+  const cached = (key: string): Principal | undefined => {
+    const entry = cache.get(hashKey(key));
+    return entry !== undefined && entry.until > Date.now() ? entry.principal : undefined;
+  };
+  const verify = async (key: string): Promise<Principal | undefined> => {
     const hash = hashKey(key);
     const now = Date.now();
     const cached = cache.get(hash);
@@ -68,6 +75,7 @@ export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntrie
     }
     return principal;
   };
+  return { verify, cached };
 }
 
 export interface CreatedKey {

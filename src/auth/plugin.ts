@@ -13,6 +13,8 @@ import { keyFromAuthorization, type Principal } from './api-keys.ts';
 export interface ApiKeyAuthOptions {
   /** Checks a well-formed key: its principal, or undefined for an unknown, revoked or expired key. */
   verify: (key: string) => Promise<Principal | undefined>;
+  /** A key's principal when it was checked recently, without the database. */
+  cached: (key: string) => Principal | undefined;
   logger: Logger;
   requestIdOf: (request: Request) => string;
   requestLimiter?: RequestLimiter | undefined;
@@ -64,12 +66,15 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       const requestId = requestIdOf(request);
       const address = clientAddress(request, serverContext, options.trustProxyHops);
 
+      const key = keyFromAuthorization(request.headers.get('authorization'));
       if (authFailureLimiter !== undefined) {
         const waitMs = await authFailureLimiter.blockedFor(address).catch((error: unknown) => {
           logger.warn('authentication throttle unavailable', { requestId, ...describeError(error) });
           return 0;
         });
-        if (waitMs > 0) {
+        // A refused address is not even looked up; only a key checked recently (its client is known to be
+        // legitimate, perhaps behind the same proxy as the guesser) still gets in.
+        if (waitMs > 0 && (key === undefined || options.cached(key) === undefined)) {
           logger.warn('authentication refused: too many failures', { requestId, address });
           endResponse(
             errorResponse(429, `Too many failed authentication attempts from your address. Retry after ${seconds(waitMs)} seconds.`, 'RATE_LIMITED', {
@@ -80,7 +85,6 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
         }
       }
 
-      const key = keyFromAuthorization(request.headers.get('authorization'));
       let principal: Principal | undefined;
       try {
         principal = key === undefined ? undefined : await inRequestScope(request, () => verify(key));

@@ -98,23 +98,20 @@ export function openPostgres(options: PostgresOptions): Database {
   };
 
   /**
-   * Cancel requests go through a connection of their own: the pool may be exhausted by the very statements
-   * being cancelled. A cancelled connection is closed rather than reused (see trackConnections), so a cancel
-   * that arrives late can never reach another request's statement.
+   * Cancels with Postgres' own cancel request (what psql sends on Ctrl-C): a short packet on a connection of
+   * its own that the server closes at once. It needs no session, so it works while the pool is exhausted by
+   * the very statements being cancelled, and costs no slot of max_connections. A cancelled connection is
+   * closed rather than reused (see trackConnections), so a cancel that arrives late can never reach another
+   * request's statement.
    */
   async function cancelRequest(scope: RequestScope) {
-    const pids = [...scope.connections].map((client) => {
-      cancelled.add(client as pg.PoolClient);
-      return (client as pg.PoolClient & { processID?: number }).processID;
-    });
-    const targets = pids.filter((pid): pid is number => typeof pid === 'number');
-    if (targets.length === 0) return;
-    const admin = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectionTimeoutMs });
-    try {
-      await admin.connect();
-      await admin.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [targets]);
-    } finally {
-      await admin.end().catch(() => {});
+    for (const connection of scope.connections) {
+      const client = connection as pg.PoolClient & { activeQuery?: unknown };
+      cancelled.add(client);
+      if (client.activeQuery == null) continue;
+      const canceller = new pg.Client({ connectionString: options.url });
+      (canceller as unknown as { connection: NodeJS.EventEmitter }).connection.on('error', () => {});
+      (canceller as unknown as { cancel(target: pg.Client, query: unknown): void }).cancel(client, client.activeQuery);
     }
   }
 
@@ -224,10 +221,13 @@ function withPrisma(
   const prisma = client.$extends({
     query: {
       async $allOperations({ operation, args, query }) {
+        const kind = statementKind(operation, args);
+        const scope = requestScope.getStore();
+        if (kind === 'write' && scope !== undefined) scope.mayHaveWritten = true;
         try {
           return await query(args);
         } catch (error) {
-          if (!mayRetry(error, statementKind(operation, args))) throw error;
+          if (!mayRetry(error, kind)) throw error;
           for (const listener of retryListeners) listener(error);
           return query(args);
         }

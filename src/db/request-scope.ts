@@ -8,6 +8,8 @@ export interface RequestScope {
   signal: AbortSignal;
   /** Connections checked out for this request; a driver-specific handle per connection. */
   connections: Set<unknown>;
+  /** Set once the request has sent a statement that may write: from then on, it may have changed data. */
+  mayHaveWritten: boolean;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
@@ -25,6 +27,9 @@ const byRequest = new WeakMap<Request, RequestScope>();
 export function bindRequestScope(request: Request, scope: RequestScope): void {
   byRequest.set(request, scope);
 }
+
+/** The scope of a request, when it has one. */
+export const scopeOf = (request: Request): RequestScope | undefined => byRequest.get(request);
 
 /** Runs `work` in the request's scope (when it has one), so that its statements are bounded and cancellable. */
 export function inRequestScope<T>(request: Request, work: () => T): T {

@@ -21,7 +21,7 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
       // One signal for both ends of a request: its deadline, and its client going away. (Not AbortSignal.any:
       // on Node 20 the signals it makes are kept alive long after their request, a leak under load.)
       const deadline = new AbortController();
-      const scope: RequestScope = { signal: deadline.signal, connections: new Set() };
+      const scope: RequestScope = { signal: deadline.signal, connections: new Set(), mayHaveWritten: false };
       const clientGone = () => deadline.abort();
       request.signal.addEventListener('abort', clientGone, { once: true });
       scopes.set(request, scope);
@@ -36,13 +36,13 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
         },
         { once: true },
       );
-      timers.set(
-        request,
-        setTimeout(() => {
-          logger.warn('request deadline passed', { requestId: requestIdOf(request), timeoutMs });
-          deadline.abort();
-        }, timeoutMs),
-      );
+      const timer = setTimeout(() => {
+        logger.warn('request deadline passed', { requestId: requestIdOf(request), timeoutMs });
+        deadline.abort();
+      }, timeoutMs);
+      // Never what keeps the process alive (a request that failed before its response leaves it set).
+      timer.unref();
+      timers.set(request, timer);
       // The key's lookup (before execution) and the execution itself work in the scope, so the deadline
       // covers all of the request's statements.
       bindRequestScope(request, scope);

@@ -19,6 +19,9 @@ export function healthEndpoints(db: Database, logger: Logger, requestIdOf: (requ
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/healthz') {
         endResponse(jsonResponse(200, { status: 'ok' }));
+      } else if (url.pathname !== '/graphql' && url.pathname !== '/readyz') {
+        // Yoga would also serve GraphQL at `/graphql/` and the like, past the checks that match `/graphql`.
+        endResponse(jsonResponse(404, { errors: [{ message: 'Not found: the API is at /graphql.', extensions: { code: 'NOT_FOUND' } }] }));
       } else if (lifecycle.draining) {
         endResponse(
           url.pathname === '/readyz'

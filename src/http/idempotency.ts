@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/api-keys.ts';
 import type { Database } from '../db/database.ts';
 import { classifyDatabaseError } from '../db/failures.ts';
-import { inRequestScope, requestScope } from '../db/request-scope.ts';
+import { inRequestScope, requestScope, scopeOf } from '../db/request-scope.ts';
 import { databaseFailureResponses } from '../errors.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse, UNEXPECTED } from './responses.ts';
@@ -37,6 +37,20 @@ export function idempotencyKeys(options: {
 }): Plugin {
   const { db, logger, requestIdOf } = options;
   const claims = new WeakMap<Request, Claim>();
+  let lastSweep = 0;
+
+  /** Expired keys go, a batch at a time, at most once a minute per process, beside the request that triggers it. */
+  function sweep() {
+    if (Date.now() - lastSweep < 60_000) return;
+    lastSweep = Date.now();
+    requestScope
+      .exit(() =>
+        db.sql.query(
+          `DELETE FROM gateway_idempotency_keys WHERE ctid IN (SELECT ctid FROM gateway_idempotency_keys WHERE expires_at <= now() LIMIT 10000)`,
+        ),
+      )
+      .catch((error: unknown) => logger.warn('sweeping expired idempotency keys failed', describeError(error)));
+  }
 
   const failed = (request: Request, error: unknown) => {
     const failure = classifyDatabaseError(error);
@@ -65,10 +79,10 @@ export function idempotencyKeys(options: {
         endResponse(errorResponse(413, 'Request body too large', 'REQUEST_ENTITY_TOO_LARGE'));
         return;
       }
-      const body = await request.clone().text();
-      const { organizationId } = options.principalOf(request);
-      const hash = createHash('sha256').update(body).digest('hex');
       try {
+        const body = await request.clone().text();
+        const { organizationId } = options.principalOf(request);
+        const hash = createHash('sha256').update(body).digest('hex');
         await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash));
       } catch (error) {
         endResponse(failed(request, error));
@@ -99,6 +113,7 @@ export function idempotencyKeys(options: {
     );
     if (claimed.length > 0) {
       claims.set(request, { organizationId, key });
+      sweep();
       return;
     }
     const [stored] = await db.sql.query<{ request_hash: string; state: string; status: number; content_type: string | null; body: string }>(
@@ -125,7 +140,12 @@ export function idempotencyKeys(options: {
   async function settle(request: Request, response: Response, claim: Claim) {
     try {
       if (response.status >= 500) {
-        await db.sql.query(`DELETE FROM gateway_idempotency_keys WHERE organization_id = $1 AND key = $2`, [claim.organizationId, claim.key]);
+        // Released only when the request cannot have changed anything, so that its retry runs at once. One
+        // that may have written keeps its key pending: a retry is refused (409) until the first is surely
+        // over (twice the deadline), and then runs; it never overlaps the first.
+        if (scopeOf(request)?.mayHaveWritten !== true) {
+          await db.sql.query(`DELETE FROM gateway_idempotency_keys WHERE organization_id = $1 AND key = $2`, [claim.organizationId, claim.key]);
+        }
         return;
       }
       await db.sql.query(

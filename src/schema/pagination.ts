@@ -186,10 +186,11 @@ export function connectionArgs(what: string, size: number, max: number) {
 
 /**
  * The cost of a page for the query-cost limit: its selection counts once per item the page may hold, so
- * `first: 100` costs its selection a hundred times. Sizes past the maximum are refused by the resolver.
+ * `first: 100` costs its selection a hundred times, and an empty page (`first: 0`, which may still count) as
+ * one. Sizes past the maximum are refused by the resolver.
  */
 export function pageCost(defaults: { size: number; max: number }) {
-  return (args: ConnectionArgs) => ({ field: 1, multiplier: Math.min(Math.max(args.first ?? args.last ?? defaults.size, 0), defaults.max) });
+  return (args: ConnectionArgs) => ({ field: 1, multiplier: Math.min(Math.max(args.first ?? args.last ?? defaults.size, 1), defaults.max) });
 }
 
 export type Connection<Node> = Page<Node> & {
