@@ -172,12 +172,15 @@ describe.runIf(onPostgres)('Idempotency-Key under failure and concurrency', () =
 
   it('releases the key of a read that timed out at once, and that of a write once the write is surely over', async () => {
     const stepId = await insertStep(database.db, tenant.organizationId, { feedback: null, tags: [] });
-    const { http } = await gateway({ requestTimeoutMs: 300 });
+    // A deadline long enough that the early retry below surely comes before twice the deadline has passed.
+    const { http } = await gateway({ requestTimeoutMs: 1000 });
+    let startedAt = 0;
     const read = { 'idempotency-key': `read-${stepId}` };
     const write = { 'idempotency-key': `write-${stepId}` };
     const held = await lock('LOCK TABLE steps IN ACCESS EXCLUSIVE MODE');
     try {
       expect((await postGraphQL(http.url, tenant.key, { query: LIST }, read)).status).toBe(504);
+      startedAt = performance.now();
       expect((await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write)).status).toBe(504);
       await until(async () => (await waiting()) === 0, 2000);
     } finally {
@@ -187,9 +190,10 @@ describe.runIf(onPostgres)('Idempotency-Key under failure and concurrency', () =
     expect((await postGraphQL(http.url, tenant.key, { query: LIST }, read)).status).toBe(200);
     // The write may have: its retry waits until the first cannot be running any more (twice the deadline).
     const early = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write);
+    expect(performance.now() - startedAt).toBeLessThan(2000);
     expect(early.status).toBe(409);
     expect(codesOf(early)).toEqual(['IDEMPOTENCY_KEY_IN_USE']);
-    await sleep(700);
+    await sleep(Math.max(0, 2200 - (performance.now() - startedAt)));
     const retry = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write);
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
