@@ -22,7 +22,7 @@ export interface Config {
   security: SecurityConfig;
   /** Redis for state shared between replicas (rate limits); undefined keeps it in each process. */
   redisUrl: string | undefined;
-  /** Whether error responses may carry development details. Always false: kept explicit for clarity. */
+  /** NODE_ENV=production: settings with a production default (introspection) take it. Errors are masked either way. */
   production: boolean;
 }
 
