@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createEmptyDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
+import { startGateway } from './helpers/process.ts';
 import { redisUrl } from './helpers/redis.ts';
 
 /**
@@ -116,25 +117,9 @@ describe('npm start', { timeout: 120_000 }, () => {
   });
 
   it('starts, serves queries with a key, reports ready, and exits 0 on SIGTERM', async () => {
-    // Node itself, as `npm start` runs it: signals reach the gateway, not a wrapper that relays them.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: { ...env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100', REDIS_URL: redisUrl, NODE_ENV: 'production' },
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 90_000);
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-        const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-    });
+    const gateway = await startGateway({ ...env, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100', REDIS_URL: redisUrl, NODE_ENV: 'production' });
+    const { child, url } = gateway;
+    const stderr = gateway.stderr();
     try {
       const base = url.replace(/\/graphql$/, '');
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -157,7 +142,7 @@ describe('npm start', { timeout: 120_000 }, () => {
         body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
       });
       expect(JSON.stringify(await introspection.json())).toContain('introspection');
-      const listening = stdout.split('\n').find((line) => line.includes('gateway listening'));
+      const listening = gateway.stdout().split('\n').find((line) => line.includes('gateway listening'));
       expect(JSON.parse(listening!)).toMatchObject({ introspection: false, trustedDocuments: false });
       if (!onPostgres) {
         // Embedded Postgres belongs to the running gateway: a second process is refused, not let in to diverge.
@@ -170,38 +155,19 @@ describe('npm start', { timeout: 120_000 }, () => {
         expect(graphiql).toContain(`Bearer ${demoKey}`);
       }
     } finally {
-      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
       child.kill('SIGTERM');
-      expect(await exit).toBe(0);
+      expect(await gateway.exited).toBe(0);
     }
   });
 
   it('keeps serving after an unhandled rejection and an uncaught exception, and logs both', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/fixtures/fail-later.mjs', 'src/main.ts'], {
-      cwd: root,
-      env: { ...env, PORT: '0', LOG_LEVEL: 'info' },
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 90_000);
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-        const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-    });
+    const { child, url, exited, stdout } = await startGateway({ ...env, LOG_LEVEL: 'info' }, ['./test/fixtures/fail-later.mjs']);
     try {
       const base = url.replace(/\/graphql$/, '');
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      expect(stdout).toContain('"msg":"unhandled rejection"');
-      expect(stdout).toContain('"msg":"uncaught exception"');
+      expect(stdout()).toContain('"msg":"unhandled rejection"');
+      expect(stdout()).toContain('"msg":"uncaught exception"');
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
 import { createTenant } from './helpers/factories.ts';
 import { postGraphQL, send } from './helpers/http.ts';
+import { startGateway } from './helpers/process.ts';
 
 // Slow requests are made by holding a lock from another session: this needs Postgres.
-const root = fileURLToPath(new URL('..', import.meta.url));
 let database: TestDatabase;
 let key: string;
 
@@ -24,30 +22,9 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `npm start` as a process over the test database; resolves once it listens. */
-async function start(env: Record<string, string> = {}) {
-  // Node itself, as `npm start` runs it: signals reach the gateway, not a wrapper that relays them.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: database.url!, PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', ...env },
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 60_000);
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-      const match = stderr.match(/running at (http:\/\/\S+\/graphql)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { child: child as ChildProcess, url, base: url.replace(/\/graphql$/, ''), exited, logs: () => stdout };
-}
+/** `npm start` as a process over the test database. */
+const start = (env: Record<string, string> = {}) =>
+  startGateway({ ...process.env, DATABASE_URL: database.url!, MIGRATE_ON_START: 'false', ...env });
 
 async function lockSteps() {
   const locker = new pg.Client({ connectionString: database.url });
@@ -82,7 +59,7 @@ describe.runIf(onPostgres)('shutdown', { timeout: 120_000 }, () => {
       await release();
       for (const response of await Promise.all(slow)) expect(response.json).toEqual({ data: { steps: { totalCount: 0 } } });
       expect(await gateway.exited).toBe(0);
-      expect(gateway.logs()).toMatch(/"msg":"stopped".*"cutOff":false/);
+      expect(gateway.stdout()).toMatch(/"msg":"stopped".*"cutOff":false/);
     } finally {
       gateway.child.kill('SIGKILL');
       await release().catch(() => {});
