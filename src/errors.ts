@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 import { classifyDatabaseError, type DatabaseFailure } from './db/failures.ts';
-import { UNEXPECTED } from './http/responses.ts';
+import { errorResponse, UNEXPECTED } from './http/responses.ts';
 import { describeError, type Logger } from './logger.ts';
 
 /**
@@ -54,11 +54,22 @@ export function maskError(logger: Logger) {
 }
 
 /** How a passing database failure reads to a client: a code to retry on, an HTTP status when nothing was served. */
-export const databaseFailureResponses: Record<DatabaseFailure, { code: ErrorCode; message: string; status: number }> = {
+const databaseFailureResponses: Record<DatabaseFailure, { code: ErrorCode; message: string; status: number }> = {
   unavailable: { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable. Retry in a moment.', status: 503 },
   conflict: { code: 'SERVICE_UNAVAILABLE', message: 'The database is busy with a conflicting write. Retry in a moment.', status: 503 },
   timeout: { code: 'TIMEOUT', message: 'The database took too long to answer.', status: 504 },
 };
+
+/**
+ * The response to an error met before execution (while checking a key, or an Idempotency-Key): a passing
+ * database failure as 503 or 504 with Retry-After, anything else masked as a 500.
+ */
+export function failureResponse(error: unknown): Response {
+  const failure = classifyDatabaseError(error);
+  if (failure === undefined) return errorResponse(500, UNEXPECTED, 'INTERNAL_SERVER_ERROR');
+  const response = databaseFailureResponses[failure];
+  return errorResponse(response.status, response.message, response.code, { 'retry-after': '1' });
+}
 
 /**
  * Database outages, timeouts and lost conflicts are not bugs: the client gets SERVICE_UNAVAILABLE or TIMEOUT

@@ -4,8 +4,8 @@ import type { Plugin } from 'graphql-yoga';
 
 import { classifyDatabaseError } from '../db/failures.ts';
 import { inRequestScope } from '../db/request-scope.ts';
-import { databaseFailureResponses, unauthenticated } from '../errors.ts';
-import { errorResponse, UNEXPECTED } from '../http/responses.ts';
+import { failureResponse, unauthenticated } from '../errors.ts';
+import { errorResponse } from '../http/responses.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../security/rate-limits.ts';
 import { keyFromAuthorization, type Principal } from './api-keys.ts';
@@ -89,15 +89,8 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       try {
         principal = key === undefined ? undefined : await inRequestScope(request, () => verify(key));
       } catch (error) {
-        const failure = classifyDatabaseError(error);
-        if (failure !== undefined) {
-          logger.warn('authentication failed: database failure', { requestId, failure, ...describeError(error) });
-          const response = databaseFailureResponses[failure];
-          endResponse(errorResponse(response.status, response.message, response.code, { 'retry-after': '1' }));
-          return;
-        }
-        logger.error('authentication failed', { requestId, ...describeError(error) });
-        endResponse(errorResponse(500, UNEXPECTED, 'INTERNAL_SERVER_ERROR'));
+        logger.error('authentication failed', { requestId, failure: classifyDatabaseError(error), ...describeError(error) });
+        endResponse(failureResponse(error));
         return;
       }
       if (principal === undefined) {

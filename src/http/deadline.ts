@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 
 import type { Database } from '../db/database.ts';
-import { bindRequestScope, requestScope, type RequestScope } from '../db/request-scope.ts';
+import { bindRequestScope, requestScope, scopeOf, type RequestScope } from '../db/request-scope.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse } from './responses.ts';
 
@@ -11,9 +11,8 @@ import { errorResponse } from './responses.ts';
  * A client that goes away ends its request the same way.
  */
 export function requestDeadline(db: Database, timeoutMs: number, logger: Logger, requestIdOf: (request: Request) => string): Plugin {
-  const scopes = new WeakMap<Request, RequestScope>();
-  const timers = new WeakMap<Request, NodeJS.Timeout>();
-  const cleanups = new WeakMap<Request, () => void>();
+  /** What ends a request's bookkeeping once its response is out. */
+  const finishers = new WeakMap<Request, () => void>();
   const timedOut = () => errorResponse(504, `The request took longer than ${timeoutMs} ms and was stopped.`, 'TIMEOUT');
   return {
     onRequest({ request, url, requestHandler, setRequestHandler }) {
@@ -24,8 +23,6 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
       const scope: RequestScope = { signal: deadline.signal, connections: new Set(), mayHaveWritten: false };
       const clientGone = () => deadline.abort();
       request.signal.addEventListener('abort', clientGone, { once: true });
-      scopes.set(request, scope);
-      cleanups.set(request, () => request.signal.removeEventListener('abort', clientGone));
       scope.signal.addEventListener(
         'abort',
         () => {
@@ -42,7 +39,10 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
       }, timeoutMs);
       // Never what keeps the process alive (a request that failed before its response leaves it set).
       timer.unref();
-      timers.set(request, timer);
+      finishers.set(request, () => {
+        clearTimeout(timer);
+        request.signal.removeEventListener('abort', clientGone);
+      });
       // The key's lookup (before execution) and the execution itself work in the scope, so the deadline
       // covers all of the request's statements.
       bindRequestScope(request, scope);
@@ -56,13 +56,12 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
       );
     },
     onResponse({ request }) {
-      clearTimeout(timers.get(request));
-      cleanups.get(request)?.();
+      finishers.get(request)?.();
     },
     onExecute({ args }) {
       // Execution stops at the next field once the request has ended.
       const request = (args.contextValue as { request?: Request } | undefined)?.request;
-      const scope = request === undefined ? undefined : scopes.get(request);
+      const scope = request === undefined ? undefined : scopeOf(request);
       if (scope !== undefined) (args as { signal?: AbortSignal }).signal = scope.signal;
     },
   };

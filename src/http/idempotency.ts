@@ -4,11 +4,10 @@ import type { Plugin } from 'graphql-yoga';
 
 import type { Principal } from '../auth/api-keys.ts';
 import type { Database } from '../db/database.ts';
-import { classifyDatabaseError } from '../db/failures.ts';
 import { inRequestScope, requestScope, scopeOf } from '../db/request-scope.ts';
-import { databaseFailureResponses } from '../errors.ts';
+import { failureResponse } from '../errors.ts';
 import { describeError, type Logger } from '../logger.ts';
-import { errorResponse, UNEXPECTED } from './responses.ts';
+import { errorResponse } from './responses.ts';
 
 /** How long a response is remembered for its key. */
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -52,13 +51,6 @@ export function idempotencyKeys(options: {
       .catch((error: unknown) => logger.warn('sweeping expired idempotency keys failed', describeError(error)));
   }
 
-  const failed = (request: Request, error: unknown) => {
-    const failure = classifyDatabaseError(error);
-    logger.warn('idempotency store failed', { requestId: requestIdOf(request), ...describeError(error) });
-    if (failure === undefined) return errorResponse(500, UNEXPECTED, 'INTERNAL_SERVER_ERROR');
-    const response = databaseFailureResponses[failure];
-    return errorResponse(response.status, response.message, response.code, { 'retry-after': '1' });
-  };
 
   return {
     async onRequest({ request, url, endResponse }) {
@@ -85,7 +77,8 @@ export function idempotencyKeys(options: {
         const hash = createHash('sha256').update(body).digest('hex');
         await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash));
       } catch (error) {
-        endResponse(failed(request, error));
+        logger.warn('idempotency store failed', { requestId: requestIdOf(request), ...describeError(error) });
+        endResponse(failureResponse(error));
       }
     },
     async onResponse({ request, response }) {
