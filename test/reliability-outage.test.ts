@@ -8,7 +8,7 @@ import { onPostgres } from './helpers/database.ts';
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, send, serve, type HttpResult } from './helpers/http.ts';
-import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.ts';
+import { startPrivatePostgres, type PrivatePostgres } from '../scripts/lib/private-postgres.ts';
 
 // These tests stop, restart and break a Postgres cluster of their own; they run with the Postgres suite.
 let cluster: PrivatePostgres;
@@ -20,7 +20,7 @@ const CONNECTION_TIMEOUT_MS = 1000;
 
 beforeAll(async () => {
   if (!onPostgres) return;
-  cluster = await startPrivatePostgres();
+  cluster = await startPrivatePostgres({ settings: { fsync: 'off' } });
   db = openPostgres({ url: cluster.url, poolMax: 10, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, statementTimeoutMs: 5000 });
   await migrate(db.sql);
   t = await createTestGateway({ database: { db, url: cluster.url, drop: async () => {} }, security: { apiKeyCacheMs: 60_000 } });

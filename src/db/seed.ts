@@ -16,6 +16,8 @@ export interface SeedOptions {
   /** The first step's creation time; later steps follow about a minute apart. */
   start?: Date;
   batchSize?: number;
+  /** Writes steps alone, without their messages, traces and metrics (for query-plan checks at scale). */
+  stepsOnly?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -184,6 +186,9 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
       updated_at: createdAt,
     });
 
+    // A step's own values are drawn before anything else, so they are the same with or without the rest.
+    if (options.stepsOnly) continue;
+
     const message = (role: string, offsetMs: number, fields: Row) => {
       messages.push({
         id: nextId('message'),
@@ -229,28 +234,33 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
     else message('user', t++, { content: [{ type: 'text', text: prompt }] });
 
     if (status !== 'PENDING') {
-      const tool = r.pick(TOOLS);
-      const input = tool.input(r);
-      const call = toolCall(tool.name, input);
-      message('assistant', (t += 400), {
-        content: [...reasoningParts(), ...(r.chance(0.3) ? [{ type: 'tool_call', id: call.id, name: tool.name, input }] : [])],
-        tool_calls: [call],
-      });
-      if (needsApproval) {
-        const approved = r.chance(0.7);
-        message('approval', (t += 50), { content: [], tool_calls: [call] });
-        message('approval', (t += 5000), {
-          content: [],
-          approve: approved,
-          approval_request_id: nextId('message'),
-          denial_reason: approved ? null : 'Not allowed to send email on weekends.',
-          approvals: [
-            { type: 'approval', tool_call_id: call.id, approve: approved, reason: approved ? null : 'Not allowed to send email on weekends.' },
-            ...(approved ? [{ tool_call_id: call.id, status: 'success', func_response: '{"status": "OK", "message": "sent"}', stdout: [], stderr: [] }] : []),
-          ],
+      // One to four tool calls before the reply: about eight messages per step in all.
+      const rounds = r.int(1, 4);
+      for (let round = 0; round < rounds; round++) {
+        const last = round === rounds - 1;
+        const tool = r.pick(TOOLS);
+        const input = tool.input(r);
+        const call = toolCall(tool.name, input);
+        message('assistant', (t += 400), {
+          content: [...reasoningParts(), ...(r.chance(0.3) ? [{ type: 'tool_call', id: call.id, name: tool.name, input }] : [])],
+          tool_calls: [call],
         });
-      } else {
-        const errored = status === 'FAILED' && r.chance(0.5);
+        if (last && needsApproval) {
+          const approved = r.chance(0.7);
+          message('approval', (t += 50), { content: [], tool_calls: [call] });
+          message('approval', (t += 5000), {
+            content: [],
+            approve: approved,
+            approval_request_id: nextId('message'),
+            denial_reason: approved ? null : 'Not allowed to send email on weekends.',
+            approvals: [
+              { type: 'approval', tool_call_id: call.id, approve: approved, reason: approved ? null : 'Not allowed to send email on weekends.' },
+              ...(approved ? [{ tool_call_id: call.id, status: 'success', func_response: '{"status": "OK", "message": "sent"}', stdout: [], stderr: [] }] : []),
+            ],
+          });
+          break;
+        }
+        const errored = last && status === 'FAILED' && r.chance(0.5);
         const listResponse = !errored && r.chance(0.1);
         const funcResponse = listResponse
           ? [{ type: 'text', text: 'Chart attached.' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }]
@@ -261,17 +271,17 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
           content: [{ type: 'tool_return', tool_call_id: call.id, content: typeof funcResponse === 'string' ? funcResponse : 'Chart attached.', is_error: errored }],
           tool_returns: [{ tool_call_id: call.id, status: errored ? 'error' : 'success', func_response: funcResponse, stdout: errored ? [] : ['ok'], stderr: errored ? ['TimeoutError'] : [] }],
         });
-        if (status === 'SUCCESS') {
-          const reply = toolCall('send_message', { message: r.pick(['Here is the summary you asked for.', 'Done! The email was sent.', '17 squared is 289.', 'I found three papers.']) });
-          message('assistant', (t += 600), { content: reasoningParts(), tool_calls: [reply] });
-          message('tool', (t += 5), {
-            name: 'send_message',
-            tool_call_id: reply.id,
-            content: [{ type: 'text', text: '{"status": "OK", "message": "None"}' }],
-            tool_returns: [{ tool_call_id: reply.id, status: 'success', func_response: '{"status": "OK", "message": "None"}' }],
-          });
-          if (r.chance(0.3)) message('function', (t += 5), { name: 'legacy_function', content: [{ type: 'text', text: 'ok' }] });
-        }
+      }
+      if (status === 'SUCCESS' && !needsApproval) {
+        const reply = toolCall('send_message', { message: r.pick(['Here is the summary you asked for.', 'Done! The email was sent.', '17 squared is 289.', 'I found three papers.']) });
+        message('assistant', (t += 600), { content: reasoningParts(), tool_calls: [reply] });
+        message('tool', (t += 5), {
+          name: 'send_message',
+          tool_call_id: reply.id,
+          content: [{ type: 'text', text: '{"status": "OK", "message": "None"}' }],
+          tool_returns: [{ tool_call_id: reply.id, status: 'success', func_response: '{"status": "OK", "message": "None"}' }],
+        });
+        if (r.chance(0.3)) message('function', (t += 5), { name: 'legacy_function', content: [{ type: 'text', text: 'ok' }] });
       }
     }
 

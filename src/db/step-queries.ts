@@ -1,5 +1,5 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
-import { cursorTimeSql, keysetRows, type PageRequest } from '../schema/pagination.ts';
+import { cursorTimeSql, keysetRows, type Count, type PageRequest } from '../schema/pagination.ts';
 import { selectList } from './columns.ts';
 import type { Database } from './database.ts';
 
@@ -54,13 +54,8 @@ export function stepConditions(organizationId: string, filter: StepFilterValues)
  * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
  * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
  */
-export async function listSteps(
-  db: Database,
-  where: Prisma.Sql,
-  page: PageRequest,
-  descending: boolean,
-): Promise<StepRow[]> {
-  if (page.limit === 0) return [];
+/** The statement that reads one page of steps (see listSteps). */
+export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: boolean): Prisma.Sql {
   // Reading backward (last/before) walks the list from its far end. "after" means further along the list's
   // own order: for a newest-first list, older. NULL created_at sorts last ascending and first descending.
   const readDescending = descending !== page.backward;
@@ -70,14 +65,35 @@ export async function listSteps(
   ];
   const limit = page.limit + 1;
   const direction = Prisma.raw(readDescending ? 'DESC' : 'ASC');
-  return db.prisma.$queryRaw<StepRow[]>`
+  return Prisma.sql`
     SELECT ${selectList('Step', 's')}, ${Prisma.raw(cursorTimeSql('s.created_at'))} AS "cursorAt"
       FROM (${keysetRows({ table: 'steps', alias: 's', where, bounds, descending: readDescending, limit })}) AS s
      ORDER BY s.created_at ${direction}, s.id ${direction}
      LIMIT ${limit}`;
 }
 
-export async function countSteps(db: Database, where: Prisma.Sql): Promise<number> {
-  const [row] = await db.prisma.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS count FROM steps s WHERE ${where}`;
-  return row?.count ?? 0;
+/**
+ * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
+ * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
+ */
+export async function listSteps(db: Database, where: Prisma.Sql, page: PageRequest, descending: boolean): Promise<StepRow[]> {
+  if (page.limit === 0) return [];
+  return db.prisma.$queryRaw<StepRow[]>(stepPageSql(where, page, descending));
+}
+
+/**
+ * Counting stops past this many steps, so that a count costs at most this many index entries however many
+ * steps match (an exact count of millions would read millions). Past it, the API says "10,000+".
+ */
+export const STEP_COUNT_LIMIT = 10_000;
+
+/** The statement that counts the steps of a list, up to one past the limit (see countSteps). */
+export function stepCountSql(where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Prisma.Sql {
+  return Prisma.sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM steps s WHERE ${where} LIMIT ${limit + 1}) AS matching`;
+}
+
+export async function countSteps(db: Database, where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Promise<Count> {
+  const [row] = await db.prisma.$queryRaw<{ count: number }[]>(stepCountSql(where, limit));
+  const count = row?.count ?? 0;
+  return count > limit ? { count: limit, exact: false } : { count, exact: true };
 }

@@ -12,7 +12,7 @@ import {
 } from './content.ts';
 import { MessageRoleEnum, messageRoleValues } from './enums.ts';
 import { NodeInterface } from './node.ts';
-import { connectionArgs, defineConnection, pageCost, pageRequest, toPage } from './pagination.ts';
+import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
 import { StepType } from './step.ts';
 
 const PAGE = { size: 20, max: 100 };
@@ -120,7 +120,10 @@ builder.objectField(StepType, 'messages', (t) =>
     resolve: async (step, args, ctx) => {
       const page = pageRequest(args, PAGE);
       const rows = await ctx.loaders.messagesByStepId(page).load(step.id);
-      return { ...toPage(rows, page), totalCount: () => ctx.loaders.messageCountByStepId.load(step.id) };
+      return {
+        ...toPage(rows, page),
+        totalCount: lazyCount(async () => ({ count: await ctx.loaders.messageCountByStepId.load(step.id), exact: true })),
+      };
     },
   }),
 );

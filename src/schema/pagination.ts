@@ -193,13 +193,30 @@ export function pageCost(defaults: { size: number; max: number }) {
   return (args: ConnectionArgs) => ({ field: 1, multiplier: Math.min(Math.max(args.first ?? args.last ?? defaults.size, 1), defaults.max) });
 }
 
+/** A count of a list: exact, or a lower bound when the list is longer than counting is allowed to read. */
+export interface Count {
+  count: number;
+  exact: boolean;
+}
+
 export type Connection<Node> = Page<Node> & {
-  /** Counted only when the client selects `totalCount`. */
-  totalCount: () => Promise<number>;
+  /** Counted only when the client selects `totalCount` or `totalCountIsExact`, and once when it selects both. */
+  totalCount: () => Promise<Count>;
 };
 
+/** Runs `count` on first use only, however many fields ask for it. */
+export function lazyCount(count: () => Promise<Count>): () => Promise<Count> {
+  let counted: Promise<Count> | undefined;
+  return () => (counted ??= count());
+}
+
 /** Defines `<Name>Connection` and `<Name>Edge` for a node type. */
-export function defineConnection<Node>(name: string, nodeType: OutputRef<Node>, what: string) {
+export function defineConnection<Node>(
+  name: string,
+  nodeType: OutputRef<Node>,
+  what: string,
+  options: { /** Counting stops past this many rows. */ countLimit?: number } = {},
+) {
   const EdgeType = builder.objectRef<Page<Node>['edges'][number]>(`${name}Edge`).implement({
     description: `One ${what} in a page, with its cursor.`,
     fields: (t) => ({
@@ -218,10 +235,21 @@ export function defineConnection<Node>(name: string, nodeType: OutputRef<Node>, 
       }),
       pageInfo: t.field({ type: PageInfoType, description: 'Where this page sits in the list.', resolve: (page) => page.pageInfo }),
       totalCount: t.int({
-        description: `How many ${what}s the whole list holds (all pages), with the same filters.`,
-        // A count reads every matching row's index entry: dearer than a field of a row already read.
+        description: options.countLimit
+          ? `How many ${what}s the whole list holds (all pages), with the same filters: exact up to ${options.countLimit.toLocaleString('en-US')}. ` +
+            `Past that it is ${options.countLimit.toLocaleString('en-US')} and \`totalCountIsExact\` is false (show it as "${options.countLimit.toLocaleString('en-US')}+"), ` +
+            'so that a count never reads more than that many rows.'
+          : `How many ${what}s the whole list holds (all pages), with the same filters.`,
+        // A count reads matching rows' index entries: dearer than a field of a row already read.
         complexity: 10,
-        resolve: (page) => page.totalCount(),
+        resolve: async (page) => (await page.totalCount()).count,
+      }),
+      totalCountIsExact: t.boolean({
+        description: options.countLimit
+          ? `Whether \`totalCount\` is exact: false when more than ${options.countLimit.toLocaleString('en-US')} ${what}s match.`
+          : 'Whether `totalCount` is exact. Always true for this list.',
+        complexity: 10,
+        resolve: async (page) => (await page.totalCount()).exact,
       }),
     }),
   });

@@ -1,10 +1,10 @@
-import { countSteps, listSteps, stepConditions } from '../db/step-queries.ts';
+import { countSteps, listSteps, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
 import { badUserInput } from '../errors.ts';
 import { isId } from '../ids.ts';
 import { builder } from './builder.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum, stopReasonValues, type StopReasonValue } from './enums.ts';
 import { NodeInterface } from './node.ts';
-import { connectionArgs, defineConnection, pageCost, pageRequest, toPage } from './pagination.ts';
+import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
@@ -162,7 +162,7 @@ const StepOrderInput = builder.inputType('StepOrder', {
   }),
 });
 
-export const StepConnectionType = defineConnection('Step', StepType, 'step');
+export const StepConnectionType = defineConnection('Step', StepType, 'step', { countLimit: STEP_COUNT_LIMIT });
 
 builder.queryFields((t) => ({
   step: t.field({
@@ -211,7 +211,7 @@ builder.queryFields((t) => ({
       const connection = toPage(rows, page);
       // Messages and traces lead back to their step: answer those from the page already read.
       for (const { node } of connection.edges) ctx.loaders.stepById.prime(node.id, node);
-      return { ...connection, totalCount: () => countSteps(ctx.db, where) };
+      return { ...connection, totalCount: lazyCount(() => countSteps(ctx.db, where)) };
     },
   }),
 }));

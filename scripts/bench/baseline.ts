@@ -1,0 +1,100 @@
+/**
+ * The benchmark's baseline: the data of scenarios 1, 2 and 5 fetched by hand-written SQL through `pg`, one
+ * statement per request that builds the whole response as JSON in Postgres, served by a minimal HTTP
+ * handler. It answers the same body the gateway does (the benchmark checks that), with nothing else: no
+ * authentication, no GraphQL, no limits. It prints its address on stdout when it is ready.
+ *
+ *   DATABASE_URL=... ORGANIZATION_ID=... node --import tsx scripts/bench/baseline.ts
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import pg from 'pg';
+
+const organizationId = process.env.ORGANIZATION_ID!;
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
+
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** The gateway's cursor: base64url of ["<created_at with microseconds>","<id>"]. */
+const cursor = (alias: string) =>
+  `rtrim(translate(replace(encode(convert_to(format('["%s","%s"]', to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ${alias}.id), 'UTF8'), 'base64'), E'\\n', ''), '+/', '-_'), '=')`;
+
+const STEP_FIELDS = `'id', s.id, 'agentId', s.agent_id, 'runId', s.run_id, 'model', s.model, 'modelHandle', s.model_handle,
+  'providerName', s.provider_name, 'status', s.status, 'stopReason', upper(s.stop_reason), 'promptTokens', s.prompt_tokens,
+  'completionTokens', s.completion_tokens, 'totalTokens', s.total_tokens, 'feedback', upper(s.feedback),
+  'tags', COALESCE(s.tags, '[]'::json), 'createdAt', ${iso('s.created_at')}`;
+
+const PART = `CASE p.part->>'type'
+  WHEN 'text' THEN json_build_object('__typename', 'TextContent', 'text', p.part->>'text')
+  WHEN 'image' THEN json_build_object('source', json_build_object('__typename',
+    CASE p.part->'source'->>'type' WHEN 'url' THEN 'UrlImageSource' WHEN 'base64' THEN 'Base64ImageSource' ELSE 'LettaImageSource' END),
+    '__typename', 'ImageContent')
+  WHEN 'tool_call' THEN json_build_object('__typename', 'ToolCallContent', 'id', p.part->>'id', 'name', p.part->>'name', 'input', p.part->'input')
+  WHEN 'tool_return' THEN json_build_object('__typename', 'ToolReturnContent', 'toolCallId', p.part->>'tool_call_id',
+    'content', p.part->>'content', 'isError', COALESCE((p.part->>'is_error')::boolean, false))
+  WHEN 'reasoning' THEN json_build_object('__typename', 'ReasoningContent', 'reasoning', p.part->>'reasoning',
+    'isNative', COALESCE((p.part->>'is_native')::boolean, false))
+  WHEN 'redacted_reasoning' THEN json_build_object('__typename', 'RedactedReasoningContent', 'data', p.part->>'data')
+  WHEN 'omitted_reasoning' THEN json_build_object('__typename', 'OmittedReasoningContent', 'signature', p.part->>'signature')
+  WHEN 'summarized_reasoning' THEN json_build_object('__typename', 'SummarizedReasoningContent', 'summary', p.part->'summary')
+END`;
+
+const CONTENT = `CASE
+  WHEN (m.content IS NULL OR json_typeof(m.content) <> 'array' OR json_array_length(m.content) = 0) AND m.text IS NOT NULL
+    THEN json_build_array(json_build_object('__typename', 'TextContent', 'text', m.text))
+  ELSE COALESCE((SELECT json_agg(${PART} ORDER BY p.ord) FROM json_array_elements(
+    CASE WHEN json_typeof(m.content) = 'array' THEN m.content ELSE '[]'::json END) WITH ORDINALITY AS p(part, ord)), '[]'::json)
+END`;
+
+const NESTED = `, 'trace', (SELECT json_build_object('id', t.id, 'callType', t.call_type) FROM provider_traces t
+      WHERE t.step_id = s.id AND t.organization_id = $1 AND NOT t.is_deleted ORDER BY t.created_at DESC NULLS LAST, t.id DESC LIMIT 1),
+  'metrics', (SELECT json_build_object('stepNs', sm.step_ns::text, 'llmRequestNs', sm.llm_request_ns::text, 'toolExecutionNs', sm.tool_execution_ns::text)
+      FROM step_metrics sm WHERE sm.id = s.id AND NOT sm.is_deleted),
+  'messages', json_build_object('nodes', COALESCE((
+    SELECT json_agg(json_build_object('id', m.id, 'role', upper(m.role), 'createdAt', ${iso('m.created_at')}, 'content', ${CONTENT})
+                    ORDER BY m.created_at, m.id)
+      FROM (SELECT * FROM messages m WHERE m.step_id = s.id AND m.organization_id = $1 AND NOT m.is_deleted
+             ORDER BY m.created_at, m.id LIMIT $3) m), '[]'::json))`;
+
+/** One page of the organization's steps, newest first, optionally after a (created_at, id) position. */
+function pageSql(nested: boolean, after: boolean) {
+  return `WITH page AS (
+      SELECT s.*, row_number() OVER (ORDER BY s.created_at DESC, s.id DESC) AS n FROM (
+        SELECT * FROM steps s WHERE s.organization_id = $1 AND NOT s.is_deleted
+          ${after ? 'AND (s.created_at, s.id) < ($3::timestamptz, $4)' : ''}
+        ORDER BY s.created_at DESC, s.id DESC LIMIT $2 + 1) s)
+    SELECT json_build_object('data', json_build_object('steps', json_build_object(
+      'pageInfo', json_build_object('endCursor', (SELECT ${cursor('s')} FROM page s WHERE s.n = LEAST($2, (SELECT count(*) FROM page))),
+                                    'hasNextPage', (SELECT count(*) FROM page) > $2),
+      'nodes', COALESCE((SELECT json_agg(json_build_object(${STEP_FIELDS}${nested ? NESTED : ''}) ORDER BY s.n) FROM page s WHERE s.n <= $2), '[]'::json)
+    )))::text AS body`;
+}
+
+const queries = { page: pageSql(false, false), dashboard: pageSql(true, false), deep: pageSql(false, true) };
+
+const server = createServer(async (request, response) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  try {
+    const scenario = request.url?.slice(1) as keyof typeof queries;
+    const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { first: number; messages?: number; after?: string } };
+    const params: unknown[] = [organizationId, variables.first];
+    if (scenario === 'dashboard') params.push(variables.messages);
+    if (scenario === 'deep') {
+      const [createdAt, id] = JSON.parse(Buffer.from(variables.after!, 'base64url').toString('utf8')) as [string, string];
+      params.push(createdAt, id);
+    }
+    const { rows } = await pool.query<{ body: string }>(queries[scenario], params);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(rows[0]!.body);
+  } catch {
+    response.writeHead(500).end();
+  }
+});
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`baseline at http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.close();
+  void pool.end();
+});
