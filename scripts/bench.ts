@@ -2,7 +2,8 @@
  * The benchmark: `npm run bench`. See BENCHMARKS.md for what it measures and the latest figures.
  *
  *   npm run bench -- [--steps 100000] [--duration 20] [--warmup 5] [--connections 32] [--scenarios 1,2,5]
- *                    [--database-url postgres://...] [--plans] [--plan-steps 1000000] [--label name] [--no-report]
+ *                    [--database-url postgres://...] [--plans] [--plan-steps 1000000] [--label name] [--no-report] [--profile]
+ *                    [--no-baseline]
  *
  * 1. Starts a Postgres cluster of its own under bench/.data (pg_stat_statements loaded, so that statements
  *    are counted by Postgres itself), unless --database-url names a server to use instead.
@@ -50,6 +51,9 @@ const options = {
   planSteps: Number(flags['plan-steps'] ?? 1_000_000),
   label: flags.label ?? 'default',
   report: flags['no-report'] !== 'true',
+  /** Writes a CPU profile of the gateway to bench/.data/profiles when it stops. */
+  profile: flags.profile === 'true',
+  baseline: flags['no-baseline'] !== 'true',
 };
 if (![options.steps, options.duration, options.warmup, options.connections, options.planSteps].every((n) => Number.isFinite(n) && n >= 0)) {
   process.stderr.write('usage: npm run bench -- [--steps 100000] [--duration 20] [--warmup 5] [--connections 32] [--scenarios 1,2,5] [--plans]\n');
@@ -238,10 +242,14 @@ async function startProcess(args: string[], env: Record<string, string>, ready: 
   });
   return { child, url };
 }
-function stopAll() {
+async function stopAll() {
+  const exits = children.filter((child) => child.exitCode === null).map((child) => new Promise((resolve) => child.once('exit', resolve)));
   for (const child of children) child.kill('SIGTERM');
+  await Promise.all(exits);
 }
-process.on('exit', stopAll);
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGTERM');
+});
 
 const gatewayEnv = {
   DATABASE_URL: benchUrl,
@@ -253,7 +261,8 @@ const gatewayEnv = {
   RATE_LIMIT_PER_MINUTE: '0',
   MIGRATE_ON_START: 'false',
 };
-const gateway = await startProcess(['--enable-source-maps', 'dist/src/main.js'], gatewayEnv, /running at (http:\/\/\S+\/graphql)/);
+const profileArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(root, 'bench/.data/profiles')] : [];
+const gateway = await startProcess([...profileArgs, '--enable-source-maps', 'dist/src/main.js'], gatewayEnv, /running at (http:\/\/\S+\/graphql)/);
 const baseline = await startProcess(['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: benchUrl, ORGANIZATION_ID: MAIN_ORG }, /baseline at (http:\/\/\S+)/);
 log(`gateway at ${gateway.url} (pid ${gateway.child.pid}), baseline at ${baseline.url}`);
 
@@ -268,13 +277,18 @@ async function post(url: string, body: unknown) {
   return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: unknown[] } };
 }
 
-async function statementCount(): Promise<number | null> {
+/** The statements Postgres ran for the benchmark database since the last reset: how many, and the dearest. */
+async function statementStats(): Promise<{ count: number; top: { query: string; calls: number; meanMs: number }[] } | null> {
   if (!statementsCounted) return null;
-  const { rows } = await admin.query<{ calls: string }>(
-    `SELECT COALESCE(sum(calls), 0)::bigint AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+  const { rows } = await admin.query<{ query: string; calls: string; mean: number }>(
+    `SELECT query, calls, mean_exec_time AS mean FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY total_exec_time DESC`,
     [BENCH_DATABASE],
   );
-  return Number(rows[0]!.calls);
+  return {
+    count: rows.reduce((sum, row) => sum + Number(row.calls), 0),
+    top: rows.slice(0, 3).map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 160), calls: Number(row.calls), meanMs: Math.round(row.mean * 100) / 100 })),
+  };
 }
 const resetStatements = async () => {
   if (statementsCounted) await admin.query('SELECT pg_stat_statements_reset()');
@@ -306,7 +320,7 @@ async function drive(url: string, next: () => unknown, pid: number) {
   const result = await run(options.duration, latencies);
   clearInterval(sampler);
   memory.push(rssMb(pid));
-  const statements = await statementCount();
+  const statements = await statementStats();
   latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN) * 10) / 10;
   const requests = latencies.length;
@@ -315,7 +329,8 @@ async function drive(url: string, next: () => unknown, pid: number) {
     requestsPerSecond: Math.round((requests / options.duration) * 10) / 10,
     latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: Math.round((latencies.at(-1) ?? NaN) * 10) / 10 },
     errors: result.errors + result.timeouts + result.non2xx,
-    statementsPerRequest: statements === null || requests === 0 ? null : Math.round((statements / requests) * 100) / 100,
+    statementsPerRequest: statements === null || requests === 0 ? null : Math.round((statements.count / requests) * 100) / 100,
+    topStatements: statements?.top ?? [],
     rssMb: { start: memory[0]!, peak: Math.max(...memory), end: memory.at(-1)! },
   };
 }
@@ -335,7 +350,7 @@ for (const scenario of chosen) {
   log(`  gateway:  ${measured.requestsPerSecond} req/s, p50 ${measured.latencyMs.p50} ms, p99 ${measured.latencyMs.p99} ms, ` +
     `${measured.statementsPerRequest ?? 'n/a'} statements/request, ${measured.errors} errors, RSS peak ${measured.rssMb.peak} MB`);
   const result: ScenarioResult = { id: scenario.id, name: scenario.name, title: scenario.title, gateway: measured };
-  if (scenario.baseline !== undefined) {
+  if (scenario.baseline !== undefined && options.baseline) {
     const endpoint = `${baseline.url}/${scenario.baseline}`;
     const answer = await post(endpoint, sample);
     if (!isDeepStrictEqual(answer.body, checked.body)) {
@@ -349,7 +364,8 @@ for (const scenario of chosen) {
   results.push(result);
 }
 
-stopAll();
+await stopAll();
+if (options.profile) log('wrote a CPU profile of the gateway under bench/.data/profiles');
 
 let plans: PlanReport | undefined;
 if (options.plans) {

@@ -48,10 +48,13 @@ export function maskError(logger: Logger) {
     logger.error('unexpected error', describeError(error instanceof GraphQLError ? (error.originalError ?? error) : error));
     return new GraphQLError(UNEXPECTED, {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
-      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+      ...(error instanceof GraphQLError ? whereIn(error) : {}),
     });
   };
 }
+
+/** Where an error happened in the document (what its locations are computed from) and its path. */
+export const whereIn = (error: GraphQLError) => ({ nodes: error.nodes, source: error.source, positions: error.positions, path: error.path });
 
 /** How a passing database failure reads to a client: a code to retry on, an HTTP status when nothing was served. */
 const databaseFailureResponses: Record<DatabaseFailure, { code: ErrorCode; message: string; status: number }> = {
@@ -89,7 +92,7 @@ export function databaseFailures(logger: Logger): Plugin {
             logger.warn('database failure', { failure, path: error.path, ...describeError(error.originalError) });
             const response = databaseFailureResponses[failure];
             if (worst === undefined || response.status < worst.status) worst = response;
-            return new GraphQLError(response.message, { nodes: error.nodes, path: error.path, extensions: { code: response.code } });
+            return new GraphQLError(response.message, { ...whereIn(error), extensions: { code: response.code } });
           });
           const data = result.data;
           const nothingServed = data == null || Object.values(data).every((value) => value === null);
@@ -113,7 +116,7 @@ export const inputErrorCodes: Plugin = {
         setResult({
           ...result,
           errors: result.errors.map((error) =>
-            error.extensions.code === undefined &&
+            error.extensions?.code === undefined &&
             error.path === undefined &&
             (error.originalError == null || error.originalError instanceof GraphQLError)
               ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } })

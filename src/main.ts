@@ -22,6 +22,7 @@ async function listen(config: Config, db: Database, logger: Logger, redis: Retur
       security: config.security,
       redis,
       requestTimeoutMs: config.requestTimeoutMs,
+      compile: config.compileOperations,
       lifecycle,
       ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}),
     });

@@ -9,6 +9,7 @@ import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db/database.ts';
 import { databaseFailures, inputErrorCodes, maskError } from './errors.ts';
+import { compiledExecution } from './execution.ts';
 import { requestDeadline } from './http/deadline.ts';
 import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { idempotencyKeys } from './http/idempotency.ts';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** Set `draining` when shutting down: /readyz turns 503 and new requests are refused. */
   lifecycle?: Lifecycle;
+  /** Runs operations compiled by graphql-jit (default) rather than interpreted by graphql-js. */
+  compile?: boolean;
 }
 
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
@@ -74,7 +77,16 @@ query NewestSteps {
  * The gateway as a fetch handler: `gateway.fetch(request)` in tests, or a Node HTTP server's request
  * listener (`createServer(gateway)`) in production.
  */
-export function createGateway({ db, logger, graphiqlApiKey, redis, requestTimeoutMs = 20_000, lifecycle = { draining: false }, ...options }: GatewayOptions) {
+export function createGateway({
+  db,
+  logger,
+  graphiqlApiKey,
+  redis,
+  requestTimeoutMs = 20_000,
+  lifecycle = { draining: false },
+  compile = true,
+  ...options
+}: GatewayOptions) {
   const security = resolveSecurity(options.security);
   const ids = requestIds();
   const keys = createKeyVerifier(db.prisma, security.apiKeyCacheMs);
@@ -107,6 +119,8 @@ export function createGateway({ db, logger, graphiqlApiKey, redis, requestTimeou
     ...(trusted !== undefined ? [trustedDocumentsOnly(trusted)] : []),
     ...(security.introspection ? [] : [useDisableIntrospection() as Plugin]),
     ...queryLimits(security.limits),
+    // Before the plugins that read execution errors: it gives them back their locations.
+    ...(compile ? compiledExecution() : []),
     inputErrorCodes,
     databaseFailures(logger),
   ];

@@ -10,6 +10,8 @@ export interface Measurement {
   errors: number;
   statementsPerRequest: number | null;
   rssMb: { start: number; peak: number; end: number };
+  /** The statements that took Postgres the most time in all, with their mean execution time. */
+  topStatements: { query: string; calls: number; meanMs: number }[];
 }
 
 export interface ScenarioResult {

@@ -36,12 +36,29 @@ const scalarFields: Record<ModelName, readonly string[]> = {
 
 /**
  * A select list for raw SQL that yields rows shaped like Prisma's model objects (`"s"."run_id" AS "runId"`),
- * so rows read by hand-written SQL and rows read by the Prisma client are interchangeable.
+ * so rows read by hand-written SQL and rows read by the Prisma client are interchangeable. `fields` limits
+ * it to some of the model's fields (see columnsFor); by default it reads them all. `prefix` names the output
+ * columns `<prefix>.<field>`, for a row joined to another.
  */
-export function selectList(model: ModelName, alias: string): Prisma.Sql {
-  return Prisma.raw(
-    scalarFields[model].map((field) => `"${alias}"."${columnName(field)}" AS "${field}"`).join(', '),
-  );
+export function selectList(model: ModelName, alias: string, fields: readonly string[] = scalarFields[model], prefix = ''): Prisma.Sql {
+  return Prisma.raw(fields.map((field) => `"${alias}"."${columnName(field)}" AS "${prefix}${field}"`).join(', '));
+}
+
+/** Every scalar field of a model. */
+export const allFields = (model: ModelName): readonly string[] => scalarFields[model];
+
+/**
+ * The fields of a model that a selection needs: its id, every selected field that is a column of the same
+ * name, and the columns that computed fields read (`needs`, by GraphQL field name).
+ */
+export function columnsFor(model: ModelName, selected: Iterable<string>, needs: Readonly<Record<string, readonly string[]>> = {}): string[] {
+  const known = new Set(scalarFields[model]);
+  const fields = new Set<string>(['id']);
+  for (const name of selected) {
+    if (known.has(name)) fields.add(name);
+    for (const field of needs[name] ?? []) fields.add(field);
+  }
+  return [...fields].sort();
 }
 
 export interface MappedColumn {

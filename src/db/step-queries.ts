@@ -54,8 +54,18 @@ export function stepConditions(organizationId: string, filter: StepFilterValues)
  * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
  * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
  */
+/**
+ * What a page reads: the steps' fields, and, when the query selects them, each step's trace (the newest)
+ * and metrics with the fields given, joined in the same statement. Undefined fields mean every field.
+ */
+export interface StepPageShape {
+  fields?: readonly string[];
+  trace?: readonly string[];
+  metrics?: readonly string[];
+}
+
 /** The statement that reads one page of steps (see listSteps). */
-export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: boolean): Prisma.Sql {
+export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: boolean, shape: StepPageShape = {}): Prisma.Sql {
   // Reading backward (last/before) walks the list from its far end. "after" means further along the list's
   // own order: for a newest-first list, older. NULL created_at sorts last ascending and first descending.
   const readDescending = descending !== page.backward;
@@ -65,9 +75,26 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
   ];
   const limit = page.limit + 1;
   const direction = Prisma.raw(readDescending ? 'DESC' : 'ASC');
+  const columns = [
+    selectList('Step', 's', shape.fields),
+    Prisma.raw(`${cursorTimeSql('s.created_at')} AS "cursorAt"`),
+    ...(shape.trace ? [selectList('ProviderTrace', 't', shape.trace, 'trace.')] : []),
+    ...(shape.metrics ? [selectList('StepMetrics', 'sm', shape.metrics, 'metrics.')] : []),
+  ];
+  // The trace and metrics belong to the step's organization, which `where` has already narrowed to.
+  const joins = [
+    ...(shape.trace
+      ? [Prisma.sql`LEFT JOIN LATERAL (
+          SELECT * FROM provider_traces t
+           WHERE t.step_id = s.id AND t.organization_id = s.organization_id AND NOT t.is_deleted
+           ORDER BY t.created_at DESC NULLS LAST, t.id DESC LIMIT 1) AS t ON true`]
+      : []),
+    ...(shape.metrics ? [Prisma.sql`LEFT JOIN step_metrics sm ON sm.id = s.id AND NOT sm.is_deleted`] : []),
+  ];
   return Prisma.sql`
-    SELECT ${selectList('Step', 's')}, ${Prisma.raw(cursorTimeSql('s.created_at'))} AS "cursorAt"
+    SELECT ${Prisma.join(columns, ', ')}
       FROM (${keysetRows({ table: 'steps', alias: 's', where, bounds, descending: readDescending, limit })}) AS s
+      ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty}
      ORDER BY s.created_at ${direction}, s.id ${direction}
      LIMIT ${limit}`;
 }
@@ -76,9 +103,23 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
  * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
  * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
  */
-export async function listSteps(db: Database, where: Prisma.Sql, page: PageRequest, descending: boolean): Promise<StepRow[]> {
+export async function listSteps(db: Database, where: Prisma.Sql, page: PageRequest, descending: boolean, shape: StepPageShape = {}): Promise<StepRow[]> {
   if (page.limit === 0) return [];
-  return db.prisma.$queryRaw<StepRow[]>(stepPageSql(where, page, descending));
+  return db.prisma.$queryRaw<StepRow[]>(stepPageSql(where, page, descending, shape));
+}
+
+/** Splits the joined columns (`trace.<field>`, `metrics.<field>`) off a row of listSteps. */
+export function splitJoined(row: Record<string, unknown>): { step: StepRow; trace: Record<string, unknown> | null; metrics: Record<string, unknown> | null } {
+  const step: Record<string, unknown> = {};
+  let trace: Record<string, unknown> | null = null;
+  let metrics: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(row)) {
+    if (key.startsWith('trace.')) (trace ??= {})[key.slice(6)] = value;
+    else if (key.startsWith('metrics.')) (metrics ??= {})[key.slice(8)] = value;
+    else step[key] = value;
+  }
+  // A LEFT JOIN that found nothing gives NULL in every column, the id included.
+  return { step: step as StepRow, trace: trace?.id == null ? null : trace, metrics: metrics?.id == null ? null : metrics };
 }
 
 /**

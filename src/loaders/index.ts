@@ -1,14 +1,21 @@
-import DataLoader from 'dataloader';
-
-import type { ProviderTrace } from '../../prisma/generated/client/client.ts';
+import type { Message, ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
 import type { Database } from '../db/database.ts';
 import type { PageRequest } from '../schema/pagination.ts';
-import { alignById } from './by-id.ts';
-import { messageCountByStepId, messagesByStepId, type MessageRow } from './messages-by-step-id.ts';
+import { messageCountByStepId, messagesByStepId } from './messages-by-step-id.ts';
+import { RowsByKey } from './rows.ts';
 
-/** A loader of rows by their primary key: one `id IN (...)` statement per batch, null for a miss. */
-function byId<Row extends { id: string }>(find: (ids: string[]) => Promise<Row[]>) {
-  return new DataLoader<string, Row | null>(async (ids) => alignById(ids, await find([...ids]), (row) => row.id));
+/** A Prisma `select` of some fields, or undefined (every field) when no fields are given. */
+const selectOf = (fields: readonly string[] | undefined) =>
+  fields === undefined ? undefined : (Object.fromEntries(fields.map((field) => [field, true])) as Record<string, true>);
+
+/** Rows by a key, the first row of each key winning (rows come in the caller's preferred order). */
+function byKey<Row>(rows: Row[], keyOf: (row: Row) => string | null): Map<string, Row> {
+  const map = new Map<string, Row>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    if (key !== null && !map.has(key)) map.set(key, row);
+  }
+  return map;
 }
 
 /**
@@ -17,36 +24,60 @@ function byId<Row extends { id: string }>(find: (ids: string[]) => Promise<Row[]
  */
 export function createLoaders(db: Database, organizationId: string) {
   const { prisma } = db;
-  const messagePages = new Map<string, DataLoader<string, MessageRow[]>>();
+  const messagePages = new Map<string, ReturnType<typeof messagesByStepId>>();
 
   return {
-    stepById: byId((ids) => prisma.step.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false } })),
-    messageById: byId((ids) => prisma.message.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false } })),
-    traceById: byId((ids) => prisma.providerTrace.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false } })),
+    stepById: new RowsByKey<Step>(async (ids, fields) =>
+      byKey(
+        (await prisma.step.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select: selectOf(fields) })) as Step[],
+        (row) => row.id,
+      ),
+    ),
+    messageById: new RowsByKey<Message>(async (ids, fields) =>
+      byKey(
+        (await prisma.message.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select: selectOf(fields) })) as Message[],
+        (row) => row.id,
+      ),
+    ),
+    traceById: new RowsByKey<ProviderTrace>(async (ids, fields) =>
+      byKey(
+        (await prisma.providerTrace.findMany({
+          where: { id: { in: ids }, organizationId, isDeleted: false },
+          select: selectOf(fields),
+        })) as ProviderTrace[],
+        (row) => row.id,
+      ),
+    ),
 
     /** Traces join steps by step_id without a foreign key. Where a step has several, the newest wins. */
-    traceByStepId: new DataLoader<string, ProviderTrace | null>(async (stepIds) =>
-      alignById(
-        stepIds,
-        await prisma.providerTrace.findMany({
-          where: { stepId: { in: [...stepIds] }, organizationId, isDeleted: false },
+    traceByStepId: new RowsByKey<ProviderTrace>(async (stepIds, fields) =>
+      byKey(
+        (await prisma.providerTrace.findMany({
+          where: { stepId: { in: stepIds }, organizationId, isDeleted: false },
+          select: selectOf(fields === undefined ? undefined : [...new Set([...fields, 'stepId'])]),
           orderBy: [{ createdAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
-        }),
+        })) as ProviderTrace[],
         (trace) => trace.stepId,
       ),
     ),
 
     /** Metrics share their step's id, and belong to the organization of their step. */
-    metricsByStepId: byId((ids) =>
-      prisma.stepMetrics.findMany({ where: { id: { in: ids }, isDeleted: false, step: { organizationId } } }),
+    metricsByStepId: new RowsByKey<StepMetrics>(async (ids, fields) =>
+      byKey(
+        (await prisma.stepMetrics.findMany({
+          where: { id: { in: ids }, isDeleted: false, step: { organizationId } },
+          select: selectOf(fields),
+        })) as StepMetrics[],
+        (row) => row.id,
+      ),
     ),
 
-    /** A loader per distinct page request: every step asking for the same page shares one statement. */
-    messagesByStepId(page: PageRequest) {
-      const key = JSON.stringify(page);
+    /** A loader per distinct page request and set of fields: every step asking for the same page shares one statement. */
+    messagesByStepId(page: PageRequest, fields?: readonly string[]) {
+      const key = JSON.stringify([page, fields]);
       let loader = messagePages.get(key);
       if (loader === undefined) {
-        loader = messagesByStepId(db, organizationId, page);
+        loader = messagesByStepId(db, organizationId, page, fields);
         messagePages.set(key, loader);
       }
       return loader;

@@ -10,9 +10,9 @@ export type MessageRow = Message & { cursorAt: string | null };
 /**
  * One page of messages for each of many steps, in one statement: for each step id, a LATERAL subquery
  * reads at most `limit + 1` rows along the (step_id, created_at, id) index. Messages are in Letta's order,
- * oldest first (created_at, then id).
+ * oldest first (created_at, then id). Only `fields` are read (every field by default).
  */
-export function messagesByStepId(db: Database, organizationId: string, page: PageRequest) {
+export function messagesByStepId(db: Database, organizationId: string, page: PageRequest, fields?: readonly string[]) {
   const direction = Prisma.raw(page.backward ? 'DESC' : 'ASC');
   const bounds = [
     ...(page.after ? [{ op: '>' as const, cursor: page.after }] : []),
@@ -24,7 +24,7 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
   return new DataLoader<string, MessageRow[]>(async (stepIds) => {
     if (page.limit === 0) return stepIds.map(() => []);
     const rows = await db.prisma.$queryRaw<(MessageRow & { forStep: string })[]>`
-      SELECT ${selectList('Message', 'm')}, ${Prisma.raw(cursorTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
+      SELECT ${selectList('Message', 'm', fields)}, ${Prisma.raw(cursorTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
         FROM unnest(${[...stepIds]}::text[]) WITH ORDINALITY AS k(step_id, ord)
         CROSS JOIN LATERAL (
           SELECT * FROM (${keysetRows({ table: 'messages', alias: 'm', where, bounds, descending: page.backward, limit })}) AS m

@@ -13,6 +13,7 @@ import {
 import { MessageRoleEnum, messageRoleValues } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
+import { CONNECTION_ITEMS, fieldsSelected } from './selection.ts';
 import { StepType } from './step.ts';
 
 const PAGE = { size: 20, max: 100 };
@@ -104,7 +105,7 @@ export const MessageType = builder.prismaObject('Message', {
       type: StepType,
       nullable: true,
       description: 'The step that this message was created in. Null when the message belongs to no step.',
-      resolve: (message, _args, ctx) => (message.stepId === null ? null : ctx.loaders.stepById.load(message.stepId)),
+      resolve: (message, _args, ctx, info) => (message.stepId === null ? null : ctx.loaders.stepById.load(message.stepId, fieldsSelected(info, 'Step'))),
     }),
   }),
 });
@@ -117,9 +118,9 @@ builder.objectField(StepType, 'messages', (t) =>
     description: 'The messages generated during this step, oldest first (created at, then id), as Letta orders them.',
     complexity: pageCost(PAGE),
     args: connectionArgs('messages', PAGE.size, PAGE.max),
-    resolve: async (step, args, ctx) => {
+    resolve: async (step, args, ctx, info) => {
       const page = pageRequest(args, PAGE);
-      const rows = await ctx.loaders.messagesByStepId(page).load(step.id);
+      const rows = await ctx.loaders.messagesByStepId(page, fieldsSelected(info, 'Message', CONNECTION_ITEMS)).load(step.id);
       return {
         ...toPage(rows, page),
         totalCount: lazyCount(async () => ({ count: await ctx.loaders.messageCountByStepId.load(step.id), exact: true })),

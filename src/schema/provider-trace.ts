@@ -1,5 +1,6 @@
 import { builder } from './builder.ts';
 import { NodeInterface } from './node.ts';
+import { fieldsSelected } from './selection.ts';
 import { StepType } from './step.ts';
 
 const BillingContextType = builder
@@ -73,7 +74,7 @@ export const ProviderTraceType = builder.prismaObject('ProviderTrace', {
       type: StepType,
       nullable: true,
       description: 'The step this trace belongs to.',
-      resolve: (trace, _args, ctx) => (trace.stepId === null ? null : ctx.loaders.stepById.load(trace.stepId)),
+      resolve: (trace, _args, ctx, info) => (trace.stepId === null ? null : ctx.loaders.stepById.load(trace.stepId, fieldsSelected(info, 'Step'))),
     }),
   }),
 });
@@ -84,6 +85,6 @@ builder.objectField(StepType, 'trace', (t) =>
     nullable: true,
     description:
       'The provider trace of this step: the raw request and response sent to the LLM provider. Null when none was recorded; where several were, the newest.',
-    resolve: (step, _args, ctx) => ctx.loaders.traceByStepId.load(step.id),
+    resolve: (step, _args, ctx, info) => ctx.loaders.traceByStepId.load(step.id, fieldsSelected(info, 'ProviderTrace')),
   }),
 );

@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { fieldsSelected } from './selection.ts';
 import { StepType } from './step.ts';
 
 export const StepMetricsType = builder.prismaObject('StepMetrics', {
@@ -41,6 +42,6 @@ builder.objectField(StepType, 'metrics', (t) =>
     type: StepMetricsType,
     nullable: true,
     description: 'Timing metrics of this step. Null when none were recorded.',
-    resolve: (step, _args, ctx) => ctx.loaders.metricsByStepId.load(step.id),
+    resolve: (step, _args, ctx, info) => ctx.loaders.metricsByStepId.load(step.id, fieldsSelected(info, 'StepMetrics')),
   }),
 );

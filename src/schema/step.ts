@@ -1,10 +1,12 @@
-import { countSteps, listSteps, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
+import type { ProviderTrace, StepMetrics } from '../../prisma/generated/client/client.ts';
+import { countSteps, listSteps, splitJoined, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
 import { badUserInput } from '../errors.ts';
 import { isId } from '../ids.ts';
 import { builder } from './builder.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum, stopReasonValues, type StopReasonValue } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
+import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, selects } from './selection.ts';
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
@@ -170,9 +172,9 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A step by id. Null when no such step exists in your organization.',
     args: { id: t.arg.id({ required: true, description: 'The id of the step, `step-<uuid>`.' }) },
-    resolve: (_root, { id }, ctx) => {
+    resolve: (_root, { id }, ctx, info) => {
       if (!isId('Step', String(id))) throw badUserInput('"id" must be a step id: step-<uuid>.', 'id');
-      return ctx.loaders.stepById.load(String(id));
+      return ctx.loaders.stepById.load(String(id), fieldsSelected(info, 'Step'));
     },
   }),
   steps: t.field({
@@ -187,7 +189,7 @@ builder.queryFields((t) => ({
         description: 'The order of the list. Default: newest first (created at, then id, descending).',
       }),
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const page = pageRequest(args, PAGE);
       const filter = args.filter ?? {};
       for (const name of ['tags', 'traceIds'] as const) {
@@ -207,10 +209,23 @@ builder.queryFields((t) => ({
         throw badUserInput('"filter.createdAfter" must not be later than "filter.createdBefore".', 'filter.createdAfter');
       }
       const where = stepConditions(ctx.organizationId, filter);
-      const rows = await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC');
-      const connection = toPage(rows, page);
-      // Messages and traces lead back to their step: answer those from the page already read.
-      for (const { node } of connection.edges) ctx.loaders.stepById.prime(node.id, node);
+      // Only the columns the query selects; a selected trace and metrics are joined to the page.
+      const shape = {
+        fields: fieldsSelected(info, 'Step', CONNECTION_ITEMS),
+        ...(selects(info, 'Step', 'trace', CONNECTION_ITEMS) ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
+        ...(selects(info, 'Step', 'metrics', CONNECTION_ITEMS) ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
+      };
+      const rows = (await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC', shape)).map(splitJoined);
+      const connection = toPage(
+        rows.map((row) => row.step),
+        page,
+      );
+      // The page answers the trace and metrics fields, and the steps that messages and traces lead back to.
+      for (const { step, trace, metrics } of rows) {
+        ctx.loaders.stepById.prime(step.id, step, shape.fields);
+        if (shape.trace) ctx.loaders.traceByStepId.prime(step.id, trace as ProviderTrace | null, shape.trace);
+        if (shape.metrics) ctx.loaders.metricsByStepId.prime(step.id, metrics as StepMetrics | null, shape.metrics);
+      }
       return { ...connection, totalCount: lazyCount(() => countSteps(ctx.db, where)) };
     },
   }),

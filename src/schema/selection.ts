@@ -1,0 +1,69 @@
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+import { columnsFor } from '../db/columns.ts';
+
+/**
+ * What a request selects below a field, so that the SQL reads only the columns it needs (the heavy JSON
+ * of messages and traces above all). Fragments count when their type condition is the type read or an
+ * interface it implements; `@skip`/`@include` are ignored (reading a column too many is harmless).
+ */
+
+/** The names of the fields selected on `typeName` at the end of one of `paths` below the resolved field. */
+export function selectedFields(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[] = [[]]): Set<string> {
+  const names = new Set<string>();
+  const matches = (condition: string | undefined) => {
+    if (condition === undefined || condition === typeName) return true;
+    const type = info.schema.getType(typeName);
+    return type !== undefined && 'getInterfaces' in type && type.getInterfaces().some((iface) => iface.name === condition);
+  };
+
+  /** The fields of a selection set, fragments expanded, whatever their type condition (used along the path). */
+  const fieldsOf = (set: SelectionSetNode | undefined, leaf: boolean, visit: (field: FieldNode) => void) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) visit(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (!leaf || matches(selection.typeCondition?.name.value)) fieldsOf(selection.selectionSet, leaf, visit);
+      } else {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment !== undefined && (!leaf || matches(fragment.typeCondition.name.value))) fieldsOf(fragment.selectionSet, leaf, visit);
+      }
+    }
+  };
+
+  const walk = (set: SelectionSetNode | undefined, path: readonly string[]) => {
+    if (path.length === 0) {
+      fieldsOf(set, true, (field) => names.add(field.name.value));
+      return;
+    }
+    fieldsOf(set, false, (field) => {
+      if (field.name.value === path[0]) walk(field.selectionSet, path.slice(1));
+    });
+  };
+
+  for (const node of info.fieldNodes) for (const path of paths) walk(node.selectionSet, path);
+  return names;
+}
+
+/** The paths to the items of a connection: `nodes` and `edges.node`. */
+export const CONNECTION_ITEMS = [['nodes'], ['edges', 'node']] as const;
+
+/** The same paths, continued to a field of the items. */
+export const connectionItemField = (field: string) => CONNECTION_ITEMS.map((path) => [...path, field]);
+
+/** The columns that computed fields read, by type and GraphQL field (fields named after a column need no entry). */
+export const COLUMNS_READ_BY = {
+  Step: {},
+  Message: { content: ['content', 'text'], step: ['stepId'] },
+  ProviderTrace: { step: ['stepId'] },
+  StepMetrics: {},
+} as const satisfies Record<string, Record<string, readonly string[]>>;
+
+/** The fields of a model that the selection below the resolved field needs (see columnsFor). */
+export function fieldsSelected(info: GraphQLResolveInfo, model: keyof typeof COLUMNS_READ_BY, paths?: readonly (readonly string[])[]): string[] {
+  return columnsFor(model, selectedFields(info, model, paths), COLUMNS_READ_BY[model]);
+}
+
+/** Whether the selection below the resolved field selects `field` at the end of one of `paths`. */
+export function selects(info: GraphQLResolveInfo, typeName: string, field: string, paths?: readonly (readonly string[])[]): boolean {
+  return selectedFields(info, typeName, paths).has(field);
+}
