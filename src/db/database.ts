@@ -23,6 +23,13 @@ export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;
   readonly sql: SqlRunner;
+  /**
+   * Runs a hand-written SELECT through the driver, without Prisma's result mapping: the hot read paths (pages
+   * of steps and messages), where that mapping cost as much as the rest of the read. Rows have the same
+   * JavaScript types as Prisma's (Date, bigint, parsed JSON). Like Prisma's reads, it is sent once more
+   * after a passing failure.
+   */
+  read<Row>(sql: Prisma.Sql): Promise<Row[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,6 +43,9 @@ export interface Database {
    */
   cancelRequest(scope: RequestScope): Promise<void>;
 }
+
+/** The type oid of Postgres' bigint (int8). */
+const INT8 = 20;
 
 const READ_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy']);
 
@@ -63,6 +73,8 @@ export function openPostgres(options: PostgresOptions): Database {
     connectionTimeoutMillis: options.connectionTimeoutMs,
     statement_timeout: options.statementTimeoutMs,
     application_name: options.applicationName ?? 'steps-gateway',
+    // bigint as bigint, as Prisma reads it (pg's default is a string). Prisma's own statements bring their parsers.
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? BigInt : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that would
   // crash the process. The next query gets a fresh connection.
@@ -115,7 +127,8 @@ export function openPostgres(options: PostgresOptions): Database {
     }
   }
 
-  return withPrisma('postgres', new PrismaPg(pool), sql, () => pool.end(), cancelRequest);
+  const read = async <Row>(statement: Prisma.Sql) => (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
+  return withPrisma('postgres', new PrismaPg(pool), sql, read, () => pool.end(), cancelRequest);
 }
 
 /**
@@ -199,13 +212,17 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     transaction: (work) => pglite.transaction((tx) => work(runner(tx))),
   };
 
-  return withPrisma('pglite', new PrismaPGlite(pglite), sql, () => pglite.close(), async () => {});
+  // PGlite reads bigint as a number, which cannot hold nanosecond timestamps exactly.
+  const parsers = { [INT8]: (value: string) => BigInt(value) };
+  const read = async <Row>(statement: Prisma.Sql) => (await pglite.query<Row>(statement.text, statement.values, { parsers })).rows;
+  return withPrisma('pglite', new PrismaPGlite(pglite), sql, read, () => pglite.close(), async () => {});
 }
 
 function withPrisma(
   kind: DatabaseKind,
   adapter: PrismaPg | PrismaPGlite,
   sql: SqlRunner,
+  readRows: <Row>(statement: Prisma.Sql) => Promise<Row[]>,
   closeDriver: () => Promise<void>,
   cancelRequest: (scope: RequestScope) => Promise<void>,
 ): Database {
@@ -239,6 +256,16 @@ function withPrisma(
     kind,
     prisma,
     sql,
+    async read<Row>(statement: Prisma.Sql) {
+      for (const listener of listeners) listener(statement.text);
+      try {
+        return await readRows<Row>(statement);
+      } catch (error) {
+        if (!mayRetry(error, 'read')) throw error;
+        for (const listener of retryListeners) listener(error);
+        return readRows<Row>(statement);
+      }
+    },
     async ping() {
       await sql.query('SELECT 1');
     },

@@ -105,7 +105,7 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
  */
 export async function listSteps(db: Database, where: Prisma.Sql, page: PageRequest, descending: boolean, shape: StepPageShape = {}): Promise<StepRow[]> {
   if (page.limit === 0) return [];
-  return db.prisma.$queryRaw<StepRow[]>(stepPageSql(where, page, descending, shape));
+  return db.read<StepRow>(stepPageSql(where, page, descending, shape));
 }
 
 /** Splits the joined columns (`trace.<field>`, `metrics.<field>`) off a row of listSteps. */
@@ -134,7 +134,7 @@ export function stepCountSql(where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Prism
 }
 
 export async function countSteps(db: Database, where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Promise<Count> {
-  const [row] = await db.prisma.$queryRaw<{ count: number }[]>(stepCountSql(where, limit));
+  const [row] = await db.read<{ count: number }>(stepCountSql(where, limit));
   const count = row?.count ?? 0;
   return count > limit ? { count: limit, exact: false } : { count, exact: true };
 }

@@ -23,7 +23,7 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
 
   return new DataLoader<string, MessageRow[]>(async (stepIds) => {
     if (page.limit === 0) return stepIds.map(() => []);
-    const rows = await db.prisma.$queryRaw<(MessageRow & { forStep: string })[]>`
+    const rows = await db.read<MessageRow & { forStep: string }>(Prisma.sql`
       SELECT ${selectList('Message', 'm', fields)}, ${Prisma.raw(cursorTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
         FROM unnest(${[...stepIds]}::text[]) WITH ORDINALITY AS k(step_id, ord)
         CROSS JOIN LATERAL (
@@ -31,7 +31,7 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
            ORDER BY m.created_at ${direction}, m.id ${direction}
            LIMIT ${limit}
         ) m
-       ORDER BY k.ord, m.created_at ${direction}, m.id ${direction}`;
+       ORDER BY k.ord, m.created_at ${direction}, m.id ${direction}`);
     const byStep = new Map<string, MessageRow[]>(stepIds.map((id) => [id, []]));
     for (const { forStep, ...row } of rows) byStep.get(forStep)?.push(row);
     return stepIds.map((id) => byStep.get(id) ?? []);
@@ -41,10 +41,10 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
 /** How many (not deleted) messages each step has, in one grouped statement. */
 export function messageCountByStepId(db: Database, organizationId: string) {
   return new DataLoader<string, number>(async (stepIds) => {
-    const rows = await db.prisma.$queryRaw<{ stepId: string; count: number }[]>`
+    const rows = await db.read<{ stepId: string; count: number }>(Prisma.sql`
       SELECT step_id AS "stepId", count(*)::int AS count FROM messages
        WHERE step_id = ANY(${[...stepIds]}::text[]) AND organization_id = ${organizationId} AND NOT is_deleted
-       GROUP BY step_id`;
+       GROUP BY step_id`);
     const counts = new Map(rows.map((row) => [row.stepId, row.count]));
     return stepIds.map((id) => counts.get(id) ?? 0);
   });

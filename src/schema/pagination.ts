@@ -132,30 +132,31 @@ export function pageRequest(args: ConnectionArgs, defaults: { size: number; max:
   };
 }
 
+/** A row of a page: the node, with its created_at at full precision for its cursor. */
+export type PageRow<Node> = Node & { cursorAt: string | null };
+
 export interface Page<Node> {
-  edges: { cursor: string; node: Node }[];
+  /** The page's nodes, in list order. Their cursors are made only when a query selects them. */
+  nodes: PageRow<Node>[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
+const cursorOf = (row: { id: string; cursorAt: string | null }) => encodeCursor({ createdAt: row.cursorAt, id: row.id });
+
 /** Builds a connection page from rows fetched with `limit + 1` in reading order. */
-export function toPage<Row extends { id: string }>(
-  rows: (Row & { cursorAt: string | null })[],
-  request: PageRequest,
-): Page<Row> {
+export function toPage<Row extends { id: string }>(rows: PageRow<Row>[], request: PageRequest): Page<Row> {
   const more = rows.length > request.limit;
-  const kept = rows.slice(0, request.limit);
-  if (request.backward) kept.reverse();
-  const edges = kept.map(({ cursorAt, ...node }) => ({
-    cursor: encodeCursor({ createdAt: cursorAt, id: node.id }),
-    node: node as unknown as Row,
-  }));
+  const nodes = rows.length > request.limit ? rows.slice(0, request.limit) : rows;
+  if (request.backward) nodes.reverse();
+  const first = nodes[0];
+  const last = nodes.at(-1);
   return {
-    edges,
+    nodes,
     pageInfo: {
       hasNextPage: request.backward ? request.before !== undefined : more,
       hasPreviousPage: request.backward ? more : request.after !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      startCursor: first === undefined ? null : cursorOf(first),
+      endCursor: last === undefined ? null : cursorOf(last),
     },
   };
 }
@@ -217,22 +218,23 @@ export function defineConnection<Node>(
   what: string,
   options: { /** Counting stops past this many rows. */ countLimit?: number } = {},
 ) {
-  const EdgeType = builder.objectRef<Page<Node>['edges'][number]>(`${name}Edge`).implement({
+  // An edge is its node's row: the cursor is made from the row when it is selected.
+  const EdgeType = builder.objectRef<PageRow<Node> & { id: string }>(`${name}Edge`).implement({
     description: `One ${what} in a page, with its cursor.`,
     fields: (t) => ({
-      cursor: t.exposeString('cursor', { description: `An opaque cursor for this ${what}, for \`after\` or \`before\`.` }),
-      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (edge) => edge.node as never }),
+      cursor: t.string({ description: `An opaque cursor for this ${what}, for \`after\` or \`before\`.`, resolve: cursorOf }),
+      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (row) => row as never }),
     }),
   });
   return builder.objectRef<Connection<Node>>(`${name}Connection`).implement({
     description: `A page of ${what}s (a Relay cursor connection).`,
     fields: (t) => ({
-      edges: t.field({ type: [EdgeType], description: `The ${what}s of this page, with their cursors.`, resolve: (page) => page.edges }),
-      nodes: t.field({
-        type: [nodeType],
-        description: `The ${what}s of this page, without cursors.`,
-        resolve: (page) => page.edges.map((edge) => edge.node) as never,
+      edges: t.field({
+        type: [EdgeType],
+        description: `The ${what}s of this page, with their cursors.`,
+        resolve: (page) => page.nodes as never,
       }),
+      nodes: t.field({ type: [nodeType], description: `The ${what}s of this page, without cursors.`, resolve: (page) => page.nodes as never }),
       pageInfo: t.field({ type: PageInfoType, description: 'Where this page sits in the list.', resolve: (page) => page.pageInfo }),
       totalCount: t.int({
         description: options.countLimit

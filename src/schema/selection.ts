@@ -58,9 +58,25 @@ export const COLUMNS_READ_BY = {
   StepMetrics: {},
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
+/**
+ * Answers already worked out, by the field's first AST node (a document's nodes live as long as the parsed
+ * document, which yoga caches): a field resolved for each of a page's items works its columns out once.
+ */
+const remembered = new WeakMap<FieldNode, Map<string, string[]>>();
+
 /** The fields of a model that the selection below the resolved field needs (see columnsFor). */
 export function fieldsSelected(info: GraphQLResolveInfo, model: keyof typeof COLUMNS_READ_BY, paths?: readonly (readonly string[])[]): string[] {
-  return columnsFor(model, selectedFields(info, model, paths), COLUMNS_READ_BY[model]);
+  const first = info.fieldNodes[0];
+  const key = `${model}|${JSON.stringify(paths ?? null)}|${info.fieldNodes.map((node) => node.loc?.start ?? '?').join(',')}`;
+  const known = first === undefined ? undefined : remembered.get(first);
+  const answer = known?.get(key);
+  if (answer !== undefined) return answer;
+  const fields = columnsFor(model, selectedFields(info, model, paths), COLUMNS_READ_BY[model]);
+  if (first !== undefined && !key.includes('?')) {
+    if (known === undefined) remembered.set(first, new Map([[key, fields]]));
+    else known.set(key, fields);
+  }
+  return fields;
 }
 
 /** Whether the selection below the resolved field selects `field` at the end of one of `paths`. */
