@@ -131,6 +131,17 @@ async function ensureDataset(name: string, description: { steps: number; stepsOn
     await probe.end();
     if (found === wanted) {
       log(`reusing the dataset in ${name} (${description.steps.toLocaleString('en-US')} steps)`);
+      // The gateway starts with MIGRATE_ON_START=false: bring a dataset seeded by an older version up to date.
+      const db = openPostgres({ url, poolMax: 1, connectionTimeoutMs: 10_000, statementTimeoutMs: 3_600_000 });
+      try {
+        const applied = await migrate(db.sql);
+        if (applied.length > 0) {
+          log(`applied ${applied.join(', ')}; VACUUM ANALYZE`);
+          await db.sql.exec('VACUUM ANALYZE');
+        }
+      } finally {
+        await db.close();
+      }
       return url;
     }
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);

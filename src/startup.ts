@@ -11,7 +11,16 @@ export class StartupError extends Error {
 /** Brings the database to the committed migrations (unless told not to) and checks every mapped column. */
 export async function prepareDatabase(db: Database, config: Pick<Config, 'migrateOnStart'>, logger: Logger): Promise<void> {
   if (config.migrateOnStart) {
-    const applied = await migrate(db.sql);
+    let applied: string[];
+    try {
+      applied = await migrate(db.sql);
+    } catch (error) {
+      // A migration that fails on existing tables (an index on a column that is missing, say) fails because
+      // of the columns: name them, as the check below would.
+      const problems = await checkSchema(db.sql).catch(() => []);
+      if (problems.length > 0) throw mismatch(problems);
+      throw error;
+    }
     logger.info('migrations applied', { applied, database: db.kind });
   } else {
     const pending = await pendingMigrations(db.sql);
@@ -20,7 +29,8 @@ export async function prepareDatabase(db: Database, config: Pick<Config, 'migrat
     }
   }
   const problems = await checkSchema(db.sql);
-  if (problems.length > 0) {
-    throw new StartupError(`The database's columns do not match what the gateway reads:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
+  if (problems.length > 0) throw mismatch(problems);
 }
+
+const mismatch = (problems: string[]) =>
+  new StartupError(`The database's columns do not match what the gateway reads:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -118,10 +118,20 @@ describe('migrations', () => {
       'gateway_idempotency_keys_pkey',
       'gateway_ix_api_keys_org',
       'gateway_ix_idempotency_keys_expires_at',
+      'gateway_ix_live_steps_org_agent_created_at_id',
+      'gateway_ix_live_steps_org_created_at_id',
+      'gateway_ix_live_steps_org_feedback_created_at_id',
+      'gateway_ix_live_steps_org_model_created_at_id',
+      'gateway_ix_live_steps_org_model_handle_created_at_id',
+      'gateway_ix_live_steps_org_project_created_at_id',
+      'gateway_ix_live_steps_org_provider_created_at_id',
+      'gateway_ix_live_steps_org_run_created_at_id',
+      'gateway_ix_live_steps_org_status_created_at_id',
+      'gateway_ix_live_steps_org_stop_reason_created_at_id',
+      'gateway_ix_live_steps_org_trace_id',
+      'gateway_ix_live_steps_tags',
+      'gateway_ix_live_steps_with_feedback_org_created_at_id',
       'gateway_ix_messages_step_created_at_id',
-      'gateway_ix_steps_org_agent_created_at_id',
-      'gateway_ix_steps_org_created_at_id',
-      'gateway_ix_steps_org_run_created_at_id',
     ]);
   });
 

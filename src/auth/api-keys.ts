@@ -57,6 +57,12 @@ export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntrie
     const entry = cache.get(hashKey(key));
     return entry !== undefined && entry.until > Date.now() ? entry.principal : undefined;
   };
+  /**
+   * Lookups under way, by key hash: when a busy key's entry expires, the requests that arrive meanwhile wait
+   * for the one lookup rather than each sending their own. A waiter whose shared lookup fails (its request
+   * ended and cancelled it) looks the key up itself.
+   */
+  const inflight = new Map<string, Promise<LiveKey | undefined>>();
   const verify = async (key: string): Promise<Principal | undefined> => {
     const hash = hashKey(key);
     const now = Date.now();
@@ -65,7 +71,21 @@ export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntrie
       if (cached.until > now) return cached.principal;
       cache.delete(hash);
     }
-    const live = await authenticate(prisma, key, new Date(now));
+    let live: LiveKey | undefined;
+    const shared = ttlMs > 0 ? inflight.get(hash) : undefined;
+    if (shared !== undefined) {
+      live = await shared.catch(() => authenticate(prisma, key, new Date()));
+    } else {
+      const lookup = authenticate(prisma, key, new Date(now));
+      if (ttlMs > 0) {
+        inflight.set(hash, lookup);
+        void lookup.then(
+          () => inflight.delete(hash),
+          () => inflight.delete(hash),
+        );
+      }
+      live = await lookup;
+    }
     if (live === undefined) return undefined;
     const principal = { apiKeyId: live.apiKeyId, organizationId: live.organizationId };
     if (ttlMs > 0) {

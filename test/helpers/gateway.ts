@@ -18,7 +18,7 @@ export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 
 
 /** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
 export async function createTestGateway(
-  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle'> & { database?: TestDatabase } = {},
+  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile'> & { database?: TestDatabase } = {},
 ) {
   const database = options.database ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
@@ -30,6 +30,7 @@ export async function createTestGateway(
     redis: options.redis,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
+    ...(options.compile !== undefined ? { compile: options.compile } : {}),
   });
 
   async function graphql<Data = any>(
