@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--steps 100000] [--duration 20] [--warmup 5] [--connections 32] [--scenarios 1,2,5]
  *                    [--database-url postgres://...] [--plans] [--plan-steps 1000000] [--label name] [--no-report] [--profile]
- *                    [--no-baseline]
+ *                    [--no-baseline] [--section results]
  *
  * 1. Starts a Postgres cluster of its own under bench/.data (pg_stat_statements loaded, so that statements
  *    are counted by Postgres itself), unless --database-url names a server to use instead.
@@ -54,6 +54,8 @@ const options = {
   /** Writes a CPU profile of the gateway to bench/.data/profiles when it stops. */
   profile: flags.profile === 'true',
   baseline: flags['no-baseline'] !== 'true',
+  /** Which results table of BENCHMARKS.md the run goes to (`<!-- bench:<section>:start -->`). */
+  section: flags.section ?? 'results',
 };
 if (![options.steps, options.duration, options.warmup, options.connections, options.planSteps].every((n) => Number.isFinite(n) && n >= 0)) {
   process.stderr.write('usage: npm run bench -- [--steps 100000] [--duration 20] [--warmup 5] [--connections 32] [--scenarios 1,2,5] [--plans]\n');
@@ -115,6 +117,7 @@ const statementsCounted = await admin
   .then(() => true)
   .catch(() => false);
 if (!statementsCounted) log('pg_stat_statements is not loaded on this server: statements per request are not counted');
+const serverVersion = (await admin.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
 
 /** Creates a database of a dataset and seeds it, unless one of the same description is already there. */
 async function ensureDataset(name: string, description: { steps: number; stepsOnly: boolean }) {
@@ -138,6 +141,7 @@ async function ensureDataset(name: string, description: { steps: number; stepsOn
         if (applied.length > 0) {
           log(`applied ${applied.join(', ')}; VACUUM ANALYZE`);
           await db.sql.exec('VACUUM ANALYZE');
+          await db.sql.exec('CHECKPOINT');
         }
       } finally {
         await db.close();
@@ -173,6 +177,8 @@ async function ensureDataset(name: string, description: { steps: number; stepsOn
     }
     log('VACUUM ANALYZE');
     await db.sql.exec('VACUUM ANALYZE');
+    // Written out now, so that no checkpoint of the seeding's writes lands in a measured run.
+    await db.sql.exec('CHECKPOINT');
     await db.sql.exec(`CREATE TABLE bench_dataset (description text NOT NULL)`);
     await db.sql.query('INSERT INTO bench_dataset VALUES ($1)', [wanted]);
   } finally {
@@ -389,10 +395,6 @@ if (cluster !== undefined) await cluster.stop('fast');
 
 const versions = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
 const version = (name: string) => versions.packages[`node_modules/${name}`]?.version ?? 'unknown';
-const serverVersion = await (async () => {
-  const client = new pg.Client({ connectionString: benchUrl });
-  return client.connect().then(async () => (await client.query<{ v: string }>('SHOW server_version')).rows[0]!.v).catch(() => 'unknown').finally(() => client.end().catch(() => {}));
-})();
 const bench: BenchResult = {
   date: new Date().toISOString(),
   label: options.label,
@@ -417,7 +419,7 @@ const file = path.join(root, 'bench/results', `${bench.date.slice(0, 10)}-${opti
 await writeFile(file, `${JSON.stringify(bench, null, 2)}\n`);
 log(`wrote ${path.relative(root, file)}`);
 if (options.report) {
-  await writeReport(path.join(root, 'BENCHMARKS.md'), bench);
+  await writeReport(path.join(root, 'BENCHMARKS.md'), bench, options.section);
   log('updated BENCHMARKS.md');
 }
 log(`done in ${bench.durationSeconds} s`);

@@ -111,9 +111,9 @@ function replaceBetween(text: string, name: string, content: string): string {
   return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
 
-export async function writeReport(file: string, bench: BenchResult): Promise<void> {
+export async function writeReport(file: string, bench: BenchResult, section = 'results'): Promise<void> {
   let text = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
-  if (bench.scenarios.length > 0) text = replaceBetween(text, 'results', resultsSection(bench));
+  if (bench.scenarios.length > 0) text = replaceBetween(text, section, resultsSection(bench));
   if (bench.plans) text = replaceBetween(text, 'plans', plansSection(bench.plans, bench.date));
   await writeFile(file, text);
 }

@@ -109,7 +109,8 @@ export async function listSteps(db: Database, where: Prisma.Sql, page: PageReque
 }
 
 /** Splits the joined columns (`trace.<field>`, `metrics.<field>`) off a row of listSteps. */
-export function splitJoined(row: Record<string, unknown>): { step: StepRow; trace: Record<string, unknown> | null; metrics: Record<string, unknown> | null } {
+export function splitJoined(row: Record<string, unknown>, shape: StepPageShape): { step: StepRow; trace: Record<string, unknown> | null; metrics: Record<string, unknown> | null } {
+  if (shape.trace === undefined && shape.metrics === undefined) return { step: row as StepRow, trace: null, metrics: null };
   const step: Record<string, unknown> = {};
   let trace: Record<string, unknown> | null = null;
   let metrics: Record<string, unknown> | null = null;

@@ -215,7 +215,7 @@ builder.queryFields((t) => ({
         ...(selects(info, 'Step', 'trace', CONNECTION_ITEMS) ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
         ...(selects(info, 'Step', 'metrics', CONNECTION_ITEMS) ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
       };
-      const rows = (await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC', shape)).map(splitJoined);
+      const rows = (await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC', shape)).map((row) => splitJoined(row, shape));
       const connection = toPage(
         rows.map((row) => row.step),
         page,

@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, Kind, validate, type ASTVisitor, type ValidationContext } from 'graphql';
+import { GraphQLError, Kind, validate, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 import type { SecurityConfig } from '../config.ts';
@@ -60,26 +60,50 @@ function maxMutationFieldsRule(max: number) {
  * variables, so it runs just before execution and never from the validation cache; a document over the
  * limit stops there, before any resolver runs.
  */
+/** A key for a set of variables; none for variables too deep to serialize (execution refuses those). */
+function cacheKey(operationName: string | null | undefined, variables: Record<string, unknown>): string | undefined {
+  try {
+    return `${operationName ?? ''}\u0000${JSON.stringify(variables)}`;
+  } catch {
+    return undefined;
+  }
+}
+
 function costLimit(max: number): Plugin {
+  /**
+   * The cost of a document with given variables, worked out once: it depends on nothing else. Kept per
+   * parsed document (which yoga caches), for a bounded number of variable sets each.
+   */
+  const known = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      let over: GraphQLError | undefined;
-      const rule = createComplexityRule({
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName ?? undefined,
-        context: args.contextValue as object,
-        validate: ({ complexity }, report) => {
-          if (complexity <= max) return;
-          const error = new GraphQLError(`The query costs ${complexity}, more than the limit of ${max}: ask for fewer items per page or fewer fields.`);
-          tag(error, 'cost');
-          Object.assign(error.extensions as Record<string, unknown>, { cost: complexity, maxCost: max });
-          over = error;
-          report(error);
-        },
-      });
-      // Variables the rule cannot coerce are left for execution to report, with their usual code.
-      validate(args.schema, args.document, [rule]);
-      if (over !== undefined) setResultAndStopExecution({ errors: [over] });
+      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+      const key = cacheKey(args.operationName, variables);
+      const costs = known.get(args.document);
+      let cost = key === undefined ? undefined : costs?.get(key);
+      if (cost === undefined) {
+        let computed = 0;
+        const rule = createComplexityRule({
+          variableValues: variables,
+          operationName: args.operationName ?? undefined,
+          context: args.contextValue as object,
+          validate: ({ complexity }) => {
+            computed = complexity;
+          },
+        });
+        // Variables the rule cannot coerce are left for execution to report, with their usual code.
+        validate(args.schema, args.document, [rule]);
+        cost = computed;
+        if (key !== undefined && key.length < 10_000) {
+          if (costs === undefined) known.set(args.document, new Map([[key, cost]]));
+          else if (costs.size < 100) costs.set(key, cost);
+        }
+      }
+      if (cost <= max) return;
+      const error = new GraphQLError(`The query costs ${cost}, more than the limit of ${max}: ask for fewer items per page or fewer fields.`);
+      tag(error, 'cost');
+      Object.assign(error.extensions as Record<string, unknown>, { cost, maxCost: max });
+      setResultAndStopExecution({ errors: [error] });
     },
   };
 }
