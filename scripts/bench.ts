@@ -423,3 +423,9 @@ if (options.report) {
   log('updated BENCHMARKS.md');
 }
 log(`done in ${bench.durationSeconds} s`);
+// A run with failed requests measured something other than the scenarios: it does not count.
+const failedRequests = results.reduce((sum, result) => sum + result.gateway.errors + (result.baseline?.errors ?? 0), 0);
+if (failedRequests > 0) {
+  log(`${failedRequests} requests failed: the figures are not valid`);
+  process.exitCode = 1;
+}
