@@ -94,9 +94,9 @@ function costLimit(max: number): Plugin {
         // Variables the rule cannot coerce are left for execution to report, with their usual code.
         validate(args.schema, args.document, [rule]);
         cost = computed;
-        if (key !== undefined && key.length < 10_000) {
+        if (key !== undefined && key.length < 1_000) {
           if (costs === undefined) known.set(args.document, new Map([[key, cost]]));
-          else if (costs.size < 100) costs.set(key, cost);
+          else if (costs.size < 20) costs.set(key, cost);
         }
       }
       if (cost <= max) return;
