@@ -19,6 +19,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Whether operations run compiled by graphql-jit (faster) rather than interpreted by graphql-js. */
   compileOperations: boolean;
+  /** When set, Prometheus' scrape of /metrics must send `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** On SIGTERM, how long in-flight requests may take to finish before they are cut off. */
   shutdownGraceMs: number;
   security: SecurityConfig;
@@ -199,6 +201,7 @@ export function loadConfig(env: Env): Config {
     migrateOnStart: boolean('MIGRATE_ON_START', true),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 20_000, 100, 3_600_000),
     compileOperations: boolean('GRAPHQL_JIT', true),
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     production,

@@ -23,6 +23,7 @@ async function listen(config: Config, db: Database, logger: Logger, redis: Retur
       redis,
       requestTimeoutMs: config.requestTimeoutMs,
       compile: config.compileOperations,
+      metricsToken: config.metricsToken,
       lifecycle,
       ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}),
     });

@@ -13,6 +13,7 @@ import { compiledExecution } from './execution.ts';
 import { requestDeadline } from './http/deadline.ts';
 import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { idempotencyKeys } from './http/idempotency.ts';
+import { metrics } from './http/metrics.ts';
 import { requestIds } from './http/request-id.ts';
 import { createLoaders } from './loaders/index.ts';
 import type { Logger } from './logger.ts';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   lifecycle?: Lifecycle;
   /** Runs operations compiled by graphql-jit (default) rather than interpreted by graphql-js. */
   compile?: boolean;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
 }
 
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
@@ -85,6 +88,7 @@ export function createGateway({
   requestTimeoutMs = 20_000,
   lifecycle = { draining: false },
   compile = true,
+  metricsToken,
   ...options
 }: GatewayOptions) {
   const security = resolveSecurity(options.security);
@@ -103,6 +107,7 @@ export function createGateway({
 
   const plugins: Plugin[] = [
     ids.plugin,
+    metrics(db, { token: metricsToken }).plugin,
     healthEndpoints(db, logger, ids.idOf, lifecycle),
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,

@@ -30,6 +30,8 @@ export interface Database {
    * after a passing failure.
    */
   read<Row>(sql: Prisma.Sql): Promise<Row[]>;
+  /** The connection pool's state: open, idle and awaited connections, and its size (embedded Postgres has one). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -128,7 +130,8 @@ export function openPostgres(options: PostgresOptions): Database {
   }
 
   const read = async <Row>(statement: Prisma.Sql) => (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
-  return withPrisma('postgres', new PrismaPg(pool), sql, read, () => pool.end(), cancelRequest);
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax });
+  return withPrisma('postgres', new PrismaPg(pool), sql, read, poolStats, () => pool.end(), cancelRequest);
 }
 
 /**
@@ -215,7 +218,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   // PGlite reads bigint as a number, which cannot hold nanosecond timestamps exactly.
   const parsers = { [INT8]: (value: string) => BigInt(value) };
   const read = async <Row>(statement: Prisma.Sql) => (await pglite.query<Row>(statement.text, statement.values, { parsers })).rows;
-  return withPrisma('pglite', new PrismaPGlite(pglite), sql, read, () => pglite.close(), async () => {});
+  // One connection, in process, always open.
+  const poolStats = () => ({ total: 1, idle: 1, waiting: 0, max: 1 });
+  return withPrisma('pglite', new PrismaPGlite(pglite), sql, read, poolStats, () => pglite.close(), async () => {});
 }
 
 function withPrisma(
@@ -223,6 +228,7 @@ function withPrisma(
   adapter: PrismaPg | PrismaPGlite,
   sql: SqlRunner,
   readRows: <Row>(statement: Prisma.Sql) => Promise<Row[]>,
+  poolStats: Database['poolStats'],
   closeDriver: () => Promise<void>,
   cancelRequest: (scope: RequestScope) => Promise<void>,
 ): Database {
@@ -256,6 +262,7 @@ function withPrisma(
     kind,
     prisma,
     sql,
+    poolStats,
     async read<Row>(statement: Prisma.Sql) {
       for (const listener of listeners) listener(statement.text);
       try {

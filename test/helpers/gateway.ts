@@ -18,7 +18,7 @@ export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 
 
 /** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
 export async function createTestGateway(
-  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile'> & { database?: TestDatabase } = {},
+  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile' | 'metricsToken'> & { database?: TestDatabase } = {},
 ) {
   const database = options.database ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
@@ -31,6 +31,7 @@ export async function createTestGateway(
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
     ...(options.compile !== undefined ? { compile: options.compile } : {}),
+    ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
   });
 
   async function graphql<Data = any>(
