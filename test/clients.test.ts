@@ -1,0 +1,231 @@
+import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import { relayStylePagination } from '@apollo/client/utilities';
+import { Client, CombinedError, fetchExchange, gql as urqlGql } from '@urql/core';
+import { cacheExchange } from '@urql/exchange-graphcache';
+import { relayPagination } from '@urql/exchange-graphcache/extras';
+import { buildClientSchema, isObjectType, type IntrospectionQuery } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import graphcacheSchema from '../examples/generated/graphcache-schema.ts';
+import { AgentStepsDocument, GiveFeedbackDocument, type AgentStepsQuery } from '../examples/generated/operations/graphql.ts';
+import possibleTypes from '../examples/generated/possible-types.ts';
+import { seed } from '../src/db/seed.ts';
+import { createTenant } from './helpers/factories.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { serve } from './helpers/http.ts';
+
+/**
+ * The clients dashboards are built with, headless, against the gateway over HTTP with its protections on
+ * (CSRF prevention included), using the operations and files that `npm run codegen` generates.
+ */
+
+let t: TestGateway;
+let server: Awaited<ReturnType<typeof serve>>;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+const STEPS = 150;
+const CONTENT_TYPES = [
+  'ImageContent', 'OmittedReasoningContent', 'ReasoningContent', 'RedactedReasoningContent',
+  'SummarizedReasoningContent', 'TextContent', 'ToolCallContent', 'ToolReturnContent',
+];
+
+beforeAll(async () => {
+  t = await createTestGateway();
+  tenant = await createTenant(t.db, 'Clients');
+  await seed(t.db.sql, { organizationId: tenant.organizationId, steps: STEPS, seed: 11 });
+  server = await serve(t.gateway);
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+/** A fetch that counts the requests it sends. */
+function countingFetch() {
+  const counter = {
+    requests: 0,
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      counter.requests += 1;
+      return fetch(input, init);
+    }) as typeof fetch,
+  };
+  return counter;
+}
+
+type StepNode = AgentStepsQuery['steps']['edges'][number]['node'];
+
+/** Every content part is complete: no field selected through a fragment went missing. */
+function expectCompleteParts(steps: StepNode[]) {
+  const seen = new Set<string>();
+  for (const step of steps) {
+    for (const message of step.messages.nodes) {
+      for (const part of message.content) {
+        seen.add(part.__typename);
+        switch (part.__typename) {
+          case 'TextContent':
+            expect(typeof part.text).toBe('string');
+            break;
+          case 'ToolCallContent':
+            expect(typeof part.name).toBe('string');
+            expect(part.input).toBeTypeOf('object');
+            break;
+          case 'ToolReturnContent':
+            expect(typeof part.isError).toBe('boolean');
+            break;
+          case 'ReasoningContent':
+            expect(typeof part.reasoning).toBe('string');
+            break;
+          case 'RedactedReasoningContent':
+            expect(typeof part.data).toBe('string');
+            break;
+          case 'SummarizedReasoningContent':
+            expect(part.summary.length).toBeGreaterThan(0);
+            break;
+          case 'ImageContent':
+            expect(part.source.__typename).toBe('LettaImageSource');
+            break;
+          case 'OmittedReasoningContent':
+            expect(part.signature === null || typeof part.signature === 'string').toBe(true);
+            break;
+        }
+      }
+    }
+  }
+  expect([...seen].sort()).toEqual(CONTENT_TYPES);
+}
+
+describe('Apollo Client 4', () => {
+  const apollo = (withPossibleTypes: boolean, fetchImpl: typeof fetch = fetch) =>
+    new ApolloClient({
+      link: new HttpLink({ uri: server.url, headers: { authorization: `Bearer ${tenant.key}` }, fetch: fetchImpl }),
+      cache: new InMemoryCache({
+        ...(withPossibleTypes ? { possibleTypes: possibleTypes.possibleTypes } : {}),
+        typePolicies: {
+          Query: { fields: { steps: relayStylePagination(['filter']) } },
+          // A tool call's id is the provider's, not an object of this API: keep parts inside their message.
+          ToolCallContent: { keyFields: false },
+        },
+      }),
+    });
+
+  it('lists steps with messages and every content part, paginates by cursor, and updates the cache from a mutation', async () => {
+    const counter = countingFetch();
+    const client = apollo(true, counter.fetch);
+    const first = await client.query({ query: AgentStepsDocument, variables: { first: 50 } });
+    expect(first.data!.steps.edges).toHaveLength(50);
+    expect(first.data!.steps.totalCount).toBe(STEPS);
+
+    // Walk the list with fetchMore: relayStylePagination merges the pages into one list in the cache.
+    let page = first.data!.steps;
+    const watched = client.watchQuery({ query: AgentStepsDocument, variables: { first: 50 } });
+    const results: AgentStepsQuery[] = [];
+    const subscription = watched.subscribe(({ data }) => data && results.push(data as AgentStepsQuery));
+    while (page.pageInfo.hasNextPage) {
+      const more = await watched.fetchMore({ variables: { after: page.pageInfo.endCursor } });
+      page = more.data!.steps;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const all = results.at(-1)!.steps.edges.map((edge) => edge.node);
+    expect(all).toHaveLength(STEPS);
+    expect(new Set(all.map((step) => step.id)).size).toBe(STEPS);
+    expectCompleteParts(all);
+
+    // The mutation's result updates the normalized Step: the watched list shows it without a refetch.
+    const target = all[7]!;
+    const before = counter.requests;
+    await client.mutate({ mutation: GiveFeedbackDocument, variables: { input: { stepId: target.id, feedback: 'NEGATIVE', tags: ['apollo-checked'] } } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(counter.requests).toBe(before + 1);
+    const updated = results.at(-1)!.steps.edges.find((edge) => edge.node.id === target.id)!.node;
+    expect(updated.feedback).toBe('NEGATIVE');
+    expect(updated.tags).toContain('apollo-checked');
+    subscription.unsubscribe();
+  });
+
+  it('loses fields selected through fragments on abstract types without possibleTypes, and keeps them with the generated map', async () => {
+    const query = gqlDocument(`query StepAsNode($id: ID!) { node(id: $id) { __typename ...NodeFields } }
+      fragment NodeFields on Node { id ... on Step { model } }`);
+    const [step] = await t.db.sql.query<{ id: string; model: string }>('SELECT id, model FROM steps WHERE organization_id = $1 LIMIT 1', [tenant.organizationId]);
+    const withMap = await apollo(true).query({ query, variables: { id: step!.id } });
+    expect(withMap.data).toEqual({ node: { __typename: 'Step', id: step!.id, model: step!.model } });
+    const without = await apollo(false).query({ query, variables: { id: step!.id }, errorPolicy: 'all' });
+    expect((without.data as { node?: { model?: string } } | undefined)?.node?.model).toBeUndefined();
+  });
+
+  it('reports errors as typed GraphQL errors with their codes', async () => {
+    const error = await apollo(true)
+      .mutate({ mutation: GiveFeedbackDocument, variables: { input: { stepId: 'not-a-step', feedback: 'POSITIVE' } } })
+      .catch((caught: unknown) => caught);
+    expect(CombinedGraphQLErrors.is(error)).toBe(true);
+    expect((error as CombinedGraphQLErrors).errors[0]!.extensions!.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('urql 6 with graphcache', () => {
+  const schema = buildClientSchema(graphcacheSchema as unknown as IntrospectionQuery);
+  // Objects without an id are parts of their parent, not entities.
+  const keys = Object.fromEntries(
+    Object.values(schema.getTypeMap())
+      .filter((type) => isObjectType(type) && !type.name.startsWith('__') && !('id' in type.getFields()) && !['Query', 'Mutation'].includes(type.name))
+      .map((type) => [type.name, () => null]),
+  );
+  const urql = (fetchImpl: typeof fetch, headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1' }) =>
+    new Client({
+      url: server.url,
+      exchanges: [cacheExchange({ schema: graphcacheSchema, keys, resolvers: { Query: { steps: relayPagination() } } }), fetchExchange],
+      fetchOptions: { headers: { authorization: `Bearer ${tenant.key}`, ...headers } },
+      fetch: fetchImpl,
+      preferGetMethod: 'within-url-limit',
+    });
+
+  it('lists, paginates into the normalized cache, and sees a mutation without a refetch', async () => {
+    const counter = countingFetch();
+    const client = urql(counter.fetch);
+    let result = await client.query(AgentStepsDocument, { first: 50 }).toPromise();
+    expect(result.error).toBeUndefined();
+    while (result.data!.steps.pageInfo.hasNextPage) {
+      result = await client.query(AgentStepsDocument, { first: 50, after: result.data!.steps.pageInfo.endCursor }).toPromise();
+      expect(result.error).toBeUndefined();
+    }
+    // relayPagination answers the first page's query with every page read so far.
+    const merged = await client.query(AgentStepsDocument, { first: 50 }, { requestPolicy: 'cache-only' }).toPromise();
+    const all = merged.data!.steps.edges.map((edge) => edge.node);
+    expect(all).toHaveLength(STEPS);
+    expectCompleteParts(all);
+
+    const target = all[3]!;
+    const mutation = await client.mutation(GiveFeedbackDocument, { input: { stepId: target.id, feedback: 'POSITIVE', tags: ['urql-checked'] } }).toPromise();
+    expect(mutation.error).toBeUndefined();
+    const requests = counter.requests;
+    const after = await client.query(AgentStepsDocument, { first: 50 }, { requestPolicy: 'cache-only' }).toPromise();
+    const updated = after.data!.steps.edges.find((edge) => edge.node.id === target.id)!.node;
+    expect(updated.feedback).toBe('POSITIVE');
+    expect(updated.tags).toContain('urql-checked');
+    expect(counter.requests).toBe(requests);
+  });
+
+  it('sends short queries as GET, which pass CSRF prevention with its header and are refused without it', async () => {
+    const counter = countingFetch();
+    const methods: string[] = [];
+    const recording = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      methods.push(init?.method ?? 'GET');
+      return counter.fetch(input, init);
+    }) as typeof fetch;
+    const short = urqlGql`query Count { steps(first: 1) { totalCount } }`;
+    const ok = await urql(recording).query(short, {}).toPromise();
+    expect(methods).toEqual(['GET']);
+    expect(ok.data).toMatchObject({ steps: { totalCount: STEPS } });
+    const refused = await urql(recording, {}).query(short, {}).toPromise();
+    expect(refused.error).toBeInstanceOf(CombinedError);
+    expect(refused.error!.graphQLErrors[0]?.extensions.code ?? JSON.stringify(refused.error)).toBe('CSRF_HEADER_REQUIRED');
+  });
+
+  it('reports errors as a CombinedError with the GraphQL errors and their codes', async () => {
+    const result = await urql(fetch).mutation(GiveFeedbackDocument, { input: { stepId: 'not-a-step', feedback: 'POSITIVE' } }).toPromise();
+    expect(result.error).toBeInstanceOf(CombinedError);
+    expect(result.error!.graphQLErrors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+function gqlDocument(source: string) {
+  return urqlGql(source);
+}
