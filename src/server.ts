@@ -107,7 +107,7 @@ export function createGateway({
 
   const plugins: Plugin[] = [
     ids.plugin,
-    metrics(db, { token: metricsToken }).plugin,
+    metrics(db, { token: metricsToken, logger, requestIdOf: ids.idOf }).plugin,
     healthEndpoints(db, logger, ids.idOf, lifecycle),
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,

@@ -49,6 +49,18 @@ describe('/metrics', () => {
     expect(text).toContain('steps_gateway_nodejs_eventloop_lag_seconds');
   });
 
+  it('writes an access-log line per request, with the request id that its response carries', async () => {
+    const response = await t.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.key}`, 'x-request-id': 'trace-me-42' },
+      body: JSON.stringify({ query: 'query Traced { steps(first: 1) { totalCount } }' }),
+    });
+    expect(response.headers.get('x-request-id')).toBe('trace-me-42');
+    expect(t.logLines.filter((line) => line.requestId === 'trace-me-42' && line.msg === 'request')).toEqual([
+      expect.objectContaining({ level: 'info', method: 'POST', status: 200, operation: 'Traced', type: 'query', ms: expect.any(Number) }),
+    ]);
+  });
+
   it('keeps the number of operation labels bounded, whatever names clients send', async () => {
     const fresh = await createTestGateway({ database: t.database });
     for (let i = 0; i < 120; i++) await fresh.graphql(tenant.key, `query Op${i} { __typename }`);

@@ -5,6 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
 import { errorResponse } from './responses.ts';
 
 /** Operation names become label values: a client could otherwise mint a time series per request. */
@@ -14,11 +15,15 @@ const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 export interface MetricsOptions {
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Gets one line per GraphQL request (an access log), with its request id. */
+  logger?: Logger;
+  requestIdOf?: (request: Request) => string;
 }
 
 /**
  * Prometheus metrics at `/metrics`: GraphQL requests and their latency by operation, errors by code, the
- * database pool, and Node's own process metrics. Every gateway has a registry of its own.
+ * database pool, and Node's own process metrics. Every gateway has a registry of its own. Each GraphQL
+ * request also gets an access-log line carrying its request id (the `x-request-id` of its response).
  */
 export function metrics(db: Database, options: MetricsOptions = {}) {
   const registry = new Registry();
@@ -125,8 +130,17 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
         const body = (await response.clone().json().catch(() => undefined)) as { errors?: { extensions?: { code?: unknown } }[] } | undefined;
         countErrors(body?.errors ?? [{ extensions: { code: `HTTP_${response.status}` } }]);
       }
+      const seconds = (performance.now() - entry.started) / 1000;
       requests.inc({ operation: entry.operation, type: entry.type, status: String(response.status) });
-      duration.observe({ operation: entry.operation, type: entry.type }, (performance.now() - entry.started) / 1000);
+      duration.observe({ operation: entry.operation, type: entry.type }, seconds);
+      options.logger?.info('request', {
+        requestId: options.requestIdOf?.(request),
+        method: request.method,
+        status: response.status,
+        operation: entry.operation,
+        type: entry.type,
+        ms: Math.round(seconds * 10_000) / 10,
+      });
     },
   };
   return { plugin, registry };

@@ -18,7 +18,7 @@ export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 
 
 /** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
 export async function createTestGateway(
-  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile' | 'metricsToken'> & { database?: TestDatabase } = {},
+  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile' | 'metricsToken' | 'graphiqlApiKey'> & { database?: TestDatabase } = {},
 ) {
   const database = options.database ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
@@ -32,6 +32,7 @@ export async function createTestGateway(
     ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
     ...(options.compile !== undefined ? { compile: options.compile } : {}),
     ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
+    ...(options.graphiqlApiKey !== undefined ? { graphiqlApiKey: options.graphiqlApiKey } : {}),
   });
 
   async function graphql<Data = any>(

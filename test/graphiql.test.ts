@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { seed } from '../src/db/seed.ts';
+import { createTenant } from './helpers/factories.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { serve } from './helpers/http.ts';
+
+/**
+ * GraphiQL in a real browser: Debian's Chromium, headless, driven by playwright-core. `.ci/run` installs
+ * Chromium and sets REQUIRE_BROWSER=1, so that CI fails rather than skips when it is missing.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`);
+
+describe.runIf(available)('GraphiQL in headless Chromium', () => {
+  let t: TestGateway;
+  let server: Awaited<ReturnType<typeof serve>>;
+  let browser: BrowserContext;
+  let profile: string;
+  let stepId: string;
+
+  beforeAll(async () => {
+    const database = (await createTestGateway()).database;
+    const tenant = await createTenant(database.db, 'Browser');
+    await seed(database.db.sql, { organizationId: tenant.organizationId, steps: 10, seed: 2 });
+    const [newest] = await database.db.sql.query<{ id: string }>(
+      'SELECT id FROM steps WHERE organization_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1',
+      [tenant.organizationId],
+    );
+    stepId = newest!.id;
+    // The demo's set-up: GraphiQL opens with the key in its headers.
+    t = await createTestGateway({ database, graphiqlApiKey: tenant.key });
+    server = await serve(t.gateway);
+    profile = await mkdtemp(path.join(tmpdir(), 'steps-gateway-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it('opens GraphiQL, runs the default query with the key, and shows the result', async () => {
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('requestfailed', (request) => failed.push(request.url()));
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 30_000 });
+    await page.locator('.graphiql-execute-button').click();
+    // The newest step's id appears in the result pane.
+    await page.waitForFunction((id) => document.body.innerText.includes(id), stepId, { timeout: 30_000 });
+    const result = await page.locator('.graphiql-response').innerText();
+    expect(result).toContain('"steps"');
+    expect(result).not.toContain('UNAUTHENTICATED');
+    await mkdir('test/artifacts', { recursive: true });
+    await page.screenshot({ path: 'test/artifacts/graphiql.png' });
+    expect(failed).toEqual([]);
+  }, 60_000);
+});
