@@ -21,6 +21,8 @@ export interface Config {
   compileOperations: boolean;
   /** When set, Prometheus' scrape of /metrics must send `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** OpenTelemetry traces, exported over OTLP (the OTEL_EXPORTER_OTLP_* variables say where). */
+  tracing: boolean;
   /** On SIGTERM, how long in-flight requests may take to finish before they are cut off. */
   shutdownGraceMs: number;
   security: SecurityConfig;
@@ -202,6 +204,7 @@ export function loadConfig(env: Env): Config {
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 20_000, 100, 3_600_000),
     compileOperations: boolean('GRAPHQL_JIT', true),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    tracing: boolean('OTEL_TRACING', false),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     production,

@@ -7,6 +7,7 @@ import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
 import { createGateway } from './server.ts';
+import { startTracing } from './tracing.ts';
 import type { Lifecycle } from './http/health.ts';
 import { prepareDatabase, StartupError } from './startup.ts';
 
@@ -50,6 +51,8 @@ async function main() {
   // A failure that escapes a request's handling must not take every other request down with the process.
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', describeError(reason)));
   process.on('uncaughtException', (error) => logger.error('uncaught exception', describeError(error)));
+  // Before anything that makes spans: the provider must be registered first.
+  const stopTracing = config.tracing ? await startTracing() : undefined;
   const db = await openDatabase(config);
   if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
@@ -69,6 +72,7 @@ async function main() {
   logger.info('gateway listening', {
     url,
     database: db.kind,
+    tracing: config.tracing,
     introspection: security.introspection,
     trustedDocuments: security.trustedDocuments !== undefined,
     rateLimits: redis !== undefined ? 'redis' : 'in-process',
@@ -104,7 +108,7 @@ async function main() {
       server.close();
       server.closeAllConnections();
       redis?.disconnect();
-      db.close().then(
+      Promise.all([db.close(), stopTracing?.().catch(() => {})]).then(
         () => {
           logger.info('stopped', { ms: Date.now() - started, cutOff });
           process.exit(cutOff ? 1 : 0);

@@ -22,6 +22,7 @@ import { corsPolicy, csrfPrevention, varyOnOrigin } from './security/browsers.ts
 import { queryLimits } from './security/query-limits.ts';
 import { createAuthFailureLimiter, createRequestLimiter } from './security/rate-limits.ts';
 import { readTrustedDocuments, trustedDocumentsOnly } from './security/trusted-documents.ts';
+import { requestTracing } from './tracing.ts';
 
 export interface GatewayOptions {
   db: Database;
@@ -108,6 +109,7 @@ export function createGateway({
   const plugins: Plugin[] = [
     ids.plugin,
     metrics(db, { token: metricsToken, logger, requestIdOf: ids.idOf }).plugin,
+    requestTracing(ids.idOf),
     healthEndpoints(db, logger, ids.idOf, lifecycle),
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,

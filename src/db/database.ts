@@ -4,6 +4,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 import { Prisma, PrismaClient } from '../../prisma/generated/client/client.ts';
+import { inSpan } from '../tracing.ts';
 import { mayRetry } from './failures.ts';
 import { RequestAbortedError, requestScope, type RequestScope } from './request-scope.ts';
 
@@ -243,17 +244,22 @@ function withPrisma(
   // been applied. The pool hands the retry a fresh connection.
   const prisma = client.$extends({
     query: {
-      async $allOperations({ operation, args, query }) {
+      $allOperations({ model, operation, args, query }) {
         const kind = statementKind(operation, args);
         const scope = requestScope.getStore();
         if (kind === 'write' && scope !== undefined) scope.mayHaveWritten = true;
-        try {
-          return await query(args);
-        } catch (error) {
-          if (!mayRetry(error, kind)) throw error;
-          for (const listener of retryListeners) listener(error);
-          return query(args);
-        }
+        const attributes: Record<string, string> = { 'db.system.name': 'postgresql', 'db.operation.name': operation };
+        if (model !== undefined) attributes['db.collection.name'] = model;
+        if (args instanceof Prisma.Sql) attributes['db.query.text'] = args.text;
+        return inSpan(`prisma ${model === undefined ? operation : `${model}.${operation}`}`, attributes, async () => {
+          try {
+            return await query(args);
+          } catch (error) {
+            if (!mayRetry(error, kind)) throw error;
+            for (const listener of retryListeners) listener(error);
+            return query(args);
+          }
+        });
       },
     },
   }) as unknown as PrismaClient;
@@ -263,15 +269,17 @@ function withPrisma(
     prisma,
     sql,
     poolStats,
-    async read<Row>(statement: Prisma.Sql) {
-      for (const listener of listeners) listener(statement.text);
-      try {
-        return await readRows<Row>(statement);
-      } catch (error) {
-        if (!mayRetry(error, 'read')) throw error;
-        for (const listener of retryListeners) listener(error);
-        return readRows<Row>(statement);
-      }
+    read<Row>(statement: Prisma.Sql) {
+      return inSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': statement.text }, async () => {
+        for (const listener of listeners) listener(statement.text);
+        try {
+          return await readRows<Row>(statement);
+        } catch (error) {
+          if (!mayRetry(error, 'read')) throw error;
+          for (const listener of retryListeners) listener(error);
+          return readRows<Row>(statement);
+        }
+      });
     },
     async ping() {
       await sql.query('SELECT 1');

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import { inTraceContext } from '../tracing.ts';
+
 /**
  * What the database layer knows of the request it works for: the signal that ends it (its deadline, or the
  * client going away) and the connections its statements hold right now, so that they can be cancelled.
@@ -31,8 +33,11 @@ export function bindRequestScope(request: Request, scope: RequestScope): void {
 /** The scope of a request, when it has one. */
 export const scopeOf = (request: Request): RequestScope | undefined => byRequest.get(request);
 
-/** Runs `work` in the request's scope (when it has one), so that its statements are bounded and cancellable. */
+/**
+ * Runs `work` in the request's scope (when it has one), so that its statements are bounded and cancellable,
+ * and traced as part of the request.
+ */
 export function inRequestScope<T>(request: Request, work: () => T): T {
   const scope = byRequest.get(request);
-  return scope === undefined ? work() : requestScope.run(scope, work);
+  return inTraceContext(request, () => (scope === undefined ? work() : requestScope.run(scope, work)));
 }

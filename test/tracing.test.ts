@@ -1,0 +1,67 @@
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createTenant } from './helpers/factories.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+// What OTEL_TRACING=true sets up (startTracing), with spans kept in memory instead of exported.
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+provider.register();
+
+let t: TestGateway;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+beforeAll(async () => {
+  t = await createTestGateway();
+  tenant = await createTenant(t.db, 'Traced');
+});
+afterAll(async () => {
+  await provider.shutdown();
+  await t.close();
+});
+
+describe('OpenTelemetry tracing', () => {
+  it("continues the caller's trace: a server span per request, named after its operation, with a span per statement", async () => {
+    exporter.reset();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpan = '00f067aa0ba902b7';
+    const response = await t.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${tenant.key}`,
+        traceparent: `00-${traceId}-${callerSpan}-01`,
+        'x-request-id': 'traced-1',
+      },
+      body: JSON.stringify({ query: 'query Newest { steps(first: 3) { totalCount nodes { id trace { id } } } }' }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    const spans = exporter.getFinishedSpans();
+    const server = spans.find((span) => span.kind === SpanKind.SERVER);
+    expect(server).toBeDefined();
+    expect(server!.name).toBe('query Newest');
+    expect(server!.spanContext().traceId).toBe(traceId);
+    expect(server!.parentSpanContext?.spanId).toBe(callerSpan);
+    expect(server!.attributes).toMatchObject({
+      'graphql.operation.name': 'Newest',
+      'graphql.operation.type': 'query',
+      'http.response.status_code': 200,
+      'request.id': 'traced-1',
+    });
+
+    const statements = spans.filter((span) => span.kind === SpanKind.CLIENT);
+    // The key lookup, the page (with its traces joined) and the count, each a child of the request's span.
+    expect(statements.map((span) => span.name).sort()).toEqual(['db.query', 'db.query', 'prisma GatewayApiKey.findFirst']);
+    for (const span of statements) {
+      expect(span.spanContext().traceId).toBe(traceId);
+      expect(span.parentSpanContext?.spanId).toBe(server!.spanContext().spanId);
+      expect(span.attributes['db.system.name']).toBe('postgresql');
+    }
+    // Statements are recorded with placeholders, never with the values: no organization id, no key hash.
+    const recorded = JSON.stringify(statements.map((span) => span.attributes));
+    expect(recorded).toContain('organization_id = $1');
+    expect(recorded).not.toContain(tenant.organizationId);
+  });
+});
