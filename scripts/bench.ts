@@ -35,7 +35,7 @@ import { seed } from '../src/db/seed.ts';
 import { encodeCursor } from '../src/schema/pagination.ts';
 import { startPrivatePostgres } from './lib/private-postgres.ts';
 import { recordPlans, type PlanReport } from './bench/plans.ts';
-import { writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
+import { resultsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
 import { scenarios as defineScenarios, type Fixtures } from './bench/scenarios.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,7 +117,7 @@ const statementsCounted = await admin
   .then(() => true)
   .catch(() => false);
 if (!statementsCounted) log('pg_stat_statements is not loaded on this server: statements per request are not counted');
-const serverVersion = (await admin.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+const serverVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
 
 /** Creates a database of a dataset and seeds it, unless one of the same description is already there. */
 async function ensureDataset(name: string, description: { steps: number; stepsOnly: boolean }) {
@@ -295,7 +295,7 @@ async function post(url: string, body: unknown) {
 }
 
 /** The statements Postgres ran for the benchmark database since the last reset: how many, and the dearest. */
-async function statementStats(): Promise<{ count: number; top: { query: string; calls: number; meanMs: number }[] } | null> {
+async function statementStats(): Promise<{ count: number; keyLookups: number; top: { query: string; calls: number; meanMs: number }[] } | null> {
   if (!statementsCounted) return null;
   const { rows } = await admin.query<{ query: string; calls: string; mean: number }>(
     `SELECT query, calls, mean_exec_time AS mean FROM pg_stat_statements
@@ -304,6 +304,8 @@ async function statementStats(): Promise<{ count: number; top: { query: string; 
   );
   return {
     count: rows.reduce((sum, row) => sum + Number(row.calls), 0),
+    // API key lookups: one per key every API_KEY_CACHE_MS, whatever the query.
+    keyLookups: rows.filter((row) => row.query.includes('gateway_api_keys')).reduce((sum, row) => sum + Number(row.calls), 0),
     top: rows.slice(0, 3).map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 160), calls: Number(row.calls), meanMs: Math.round(row.mean * 100) / 100 })),
   };
 }
@@ -313,6 +315,7 @@ const resetStatements = async () => {
 
 /** Drives `url` with autocannon: a warm-up, then the measured run; statements are counted over the measured run only. */
 async function drive(url: string, next: () => unknown, pid: number) {
+  let issued = 0;
   const run = (duration: number, latencies: number[]) =>
     new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -322,21 +325,33 @@ async function drive(url: string, next: () => unknown, pid: number) {
           headers,
           connections: options.connections,
           duration,
-          requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(next()) }) }],
+          requests: [
+            {
+              setupRequest: (request) => {
+                issued += 1;
+                return { ...request, body: JSON.stringify(next()) };
+              },
+            },
+          ],
         },
         (error, result) => (error ? reject(error) : resolve(result)),
       );
       // Every response's latency, for exact percentiles (autocannon's summary has no p95).
       instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
     });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
   if (options.warmup > 0) await run(options.warmup, []);
+  // The warm-up's last requests finish before counting starts, and the run's last ones before it ends.
+  await settle();
   await resetStatements();
+  issued = 0;
   const memory: number[] = [rssMb(pid)];
   const sampler = setInterval(() => memory.push(rssMb(pid)), 1000);
   const latencies: number[] = [];
   const result = await run(options.duration, latencies);
   clearInterval(sampler);
   memory.push(rssMb(pid));
+  await settle();
   const statements = await statementStats();
   latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN) * 10) / 10;
@@ -346,7 +361,10 @@ async function drive(url: string, next: () => unknown, pid: number) {
     requestsPerSecond: Math.round((requests / options.duration) * 10) / 10,
     latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: Math.round((latencies.at(-1) ?? NaN) * 10) / 10 },
     errors: result.errors + result.timeouts + result.non2xx,
-    statementsPerRequest: statements === null || requests === 0 ? null : Math.round((statements.count / requests) * 100) / 100,
+    // Per request sent: the requests still in flight when the run stopped ran their statements too.
+    statementsPerRequest: statements === null || issued === 0 ? null : Math.round((statements.count / issued) * 100) / 100,
+    queryStatementsPerRequest:
+      statements === null || issued === 0 ? null : Math.round(((statements.count - statements.keyLookups) / issued) * 100) / 100,
     topStatements: statements?.top ?? [],
     rssMb: { start: memory[0]!, peak: Math.max(...memory), end: memory.at(-1)! },
   };
@@ -422,6 +440,7 @@ if (options.report) {
   await writeReport(path.join(root, 'BENCHMARKS.md'), bench, options.section);
   log('updated BENCHMARKS.md');
 }
+process.stdout.write(`\n${resultsSection(bench)}\n\n`);
 log(`done in ${bench.durationSeconds} s`);
 // A run with failed requests measured something other than the scenarios: it does not count.
 const failedRequests = results.reduce((sum, result) => sum + result.gateway.errors + (result.baseline?.errors ?? 0), 0);

@@ -21,7 +21,10 @@ await withDatabase(async (db) => {
     organizationName: flags.name ?? organizationId,
     steps,
     seed: seedValue,
-    onProgress: (done, total) => process.stderr.write(`\rseeded ${done}/${total} steps (${elapsed()})`),
+    onProgress: (done, total) => {
+      const rate = done / ((performance.now() - started) / 1000);
+      process.stderr.write(`\rseeded ${done}/${total} steps (${elapsed()}, ${Math.round(rate)}/s, about ${Math.round((total - done) / rate)} s left)   `);
+    },
   });
   process.stderr.write('\n');
   process.stdout.write(

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import graphcacheSchema from '../examples/generated/graphcache-schema.ts';
 import { AgentStepsDocument, GiveFeedbackDocument, type AgentStepsQuery } from '../examples/generated/operations/graphql.ts';
 import possibleTypes from '../examples/generated/possible-types.ts';
+import { DEFAULT_SECURITY } from '../src/config.ts';
 import { seed } from '../src/db/seed.ts';
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -29,7 +30,8 @@ const CONTENT_TYPES = [
 ];
 
 beforeAll(async () => {
-  t = await createTestGateway();
+  // The protections as a production deployment has them: CSRF prevention, limits, rate limits, the key cache.
+  t = await createTestGateway({ security: DEFAULT_SECURITY });
   tenant = await createTenant(t.db, 'Clients');
   await seed(t.db.sql, { organizationId: tenant.organizationId, steps: STEPS, seed: 11 });
   server = await serve(t.gateway);

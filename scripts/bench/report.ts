@@ -9,6 +9,8 @@ export interface Measurement {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   errors: number;
   statementsPerRequest: number | null;
+  /** The same without the API key lookups (one per key every API_KEY_CACHE_MS): the statements the query itself costs. */
+  queryStatementsPerRequest?: number | null;
   rssMb: { start: number; peak: number; end: number };
   /** The statements that took Postgres the most time in all, with their mean execution time. */
   topStatements: { query: string; calls: number; meanMs: number }[];
@@ -37,7 +39,8 @@ export interface BenchResult {
 const number = (value: number) => value.toLocaleString('en-US');
 const met = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**');
 
-function resultsSection(bench: BenchResult): string {
+/** The results of a run as Markdown: the machine, the table, and the targets. */
+export function resultsSection(bench: BenchResult): string {
   const byId = new Map(bench.scenarios.map((scenario) => [scenario.id, scenario]));
   const lines = [
     `Run of ${bench.date.slice(0, 16).replace('T', ' ')} UTC (\`${bench.label}\`), ${bench.durationSeconds} s in all.`,
@@ -74,7 +77,7 @@ function resultsSection(bench: BenchResult): string {
     '| Target | Figure | |',
     '|---|---|---|',
     `| Scenario 2 within 2× of the hand-written SQL's throughput | ${ratio === undefined ? 'n/a' : `baseline ${s2!.baseline!.requestsPerSecond} req/s ÷ gateway ${s2!.gateway.requestsPerSecond} req/s = ${ratio.toFixed(2)}×`} | ${met(ratio === undefined ? undefined : ratio <= 2)} |`,
-    `| Scenario 2: one statement per level of nesting | ${s2?.gateway.statementsPerRequest ?? 'n/a'} statements per request for two levels (steps with their trace and metrics; messages) | ${met(s2?.gateway.statementsPerRequest == null ? undefined : s2.gateway.statementsPerRequest < 2.1)} |`,
+    `| Scenario 2: one statement per level of nesting | ${s2?.gateway.queryStatementsPerRequest ?? 'n/a'} statements per request, besides the key lookups, for two levels (steps with their trace and metrics; messages) | ${met(s2?.gateway.queryStatementsPerRequest == null ? undefined : s2.gateway.queryStatementsPerRequest <= 2.01)} |`,
     `| Scenario 5 (deep page) p50 within 1.3× of scenario 1's | ${deep === undefined ? 'n/a' : `${s5!.gateway.latencyMs.p50} ms ÷ ${s1!.gateway.latencyMs.p50} ms = ${deep.toFixed(2)}×`} | ${met(deep === undefined ? undefined : deep <= 1.3)} |`,
     `| p99 under 50 ms at ${bench.options.connections} connections for scenarios 1, 2, 4 and 5 | ${p99s.map((scenario) => `${scenario!.id}: ${scenario!.gateway.latencyMs.p99} ms`).join(', ')} | ${met(slowest === undefined ? undefined : slowest.gateway.latencyMs.p99 < 50)} |`,
   );
