@@ -216,10 +216,7 @@ builder.queryFields((t) => ({
         ...(selects(info, 'Step', 'metrics', CONNECTION_ITEMS) ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
       };
       const rows = (await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC', shape)).map((row) => splitJoined(row, shape));
-      const connection = toPage(
-        rows.map((row) => row.step),
-        page,
-      );
+      const connection = toPage(rows.map((row) => row.step), page);
       // The page answers the trace and metrics fields, and the steps that messages and traces lead back to.
       for (const { step, trace, metrics } of rows) {
         ctx.loaders.stepById.prime(step.id, step, shape.fields);
