@@ -17,7 +17,6 @@
  * step filter (scripts/bench/plans.ts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +32,7 @@ import { openPostgres } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { seed } from '../src/db/seed.ts';
 import { encodeCursor } from '../src/schema/pagination.ts';
+import { rssMb } from './lib/memory.ts';
 import { startPrivatePostgres } from './lib/private-postgres.ts';
 import { recordPlans, type PlanReport } from './bench/plans.ts';
 import { resultsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
@@ -282,11 +282,6 @@ const profileArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join
 const gateway = await startProcess([...profileArgs, '--enable-source-maps', 'dist/src/main.js'], gatewayEnv, /running at (http:\/\/\S+\/graphql)/);
 const baseline = await startProcess(['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: benchUrl, ORGANIZATION_ID: MAIN_ORG }, /baseline at (http:\/\/\S+)/);
 log(`gateway at ${gateway.url} (pid ${gateway.child.pid}), baseline at ${baseline.url}`);
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return line === null ? NaN : Math.round(Number(line[1]) / 1024);
-}
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
 async function post(url: string, body: unknown) {

@@ -9,7 +9,6 @@
  * on embedded Postgres in a temporary folder with the demo data. Not part of `npm test`.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { parseFlags } from '../src/cli.ts';
 import { openPostgres } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { seed } from '../src/db/seed.ts';
+import { rssMb } from './lib/memory.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { flags } = parseFlags(process.argv.slice(2));
@@ -52,11 +52,6 @@ async function prepare(): Promise<{ env: Record<string, string>; key?: string; c
   } finally {
     await db.close();
   }
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return line === null ? NaN : Math.round(Number(line[1]) / 1024);
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

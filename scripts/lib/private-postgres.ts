@@ -68,7 +68,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     },
   };
   // A cluster left running by an interrupted run is stopped first, so that the settings above apply.
-  await cluster.stop('fast').catch(() => {});
+  if (existsSync(path.join(data, 'postmaster.pid'))) await cluster.stop('fast').catch(() => {});
   await cluster.start();
   return cluster;
 }

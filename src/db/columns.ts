@@ -44,9 +44,6 @@ export function selectList(model: ModelName, alias: string, fields: readonly str
   return Prisma.raw(fields.map((field) => `"${alias}"."${columnName(field)}" AS "${prefix}${field}"`).join(', '));
 }
 
-/** Every scalar field of a model. */
-export const allFields = (model: ModelName): readonly string[] => scalarFields[model];
-
 /**
  * The fields of a model that a selection needs: its id, every selected field that is a column of the same
  * name, and the columns that computed fields read (`needs`, by GraphQL field name).

@@ -242,6 +242,15 @@ function withPrisma(
   // A statement that failed in passing (a connection the server closed, a failover, a lost serialization
   // conflict) is sent once more where that is safe: always for a read, for a write only when it cannot have
   // been applied. The pool hands the retry a fresh connection.
+  const withRetry = async <T>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!mayRetry(error, kind)) throw error;
+      for (const listener of retryListeners) listener(error);
+      return run();
+    }
+  };
   const prisma = client.$extends({
     query: {
       $allOperations({ model, operation, args, query }) {
@@ -251,15 +260,7 @@ function withPrisma(
         const attributes: Record<string, string> = { 'db.system.name': 'postgresql', 'db.operation.name': operation };
         if (model !== undefined) attributes['db.collection.name'] = model;
         if (args instanceof Prisma.Sql) attributes['db.query.text'] = args.text;
-        return inSpan(`prisma ${model === undefined ? operation : `${model}.${operation}`}`, attributes, async () => {
-          try {
-            return await query(args);
-          } catch (error) {
-            if (!mayRetry(error, kind)) throw error;
-            for (const listener of retryListeners) listener(error);
-            return query(args);
-          }
-        });
+        return inSpan(`prisma ${model === undefined ? operation : `${model}.${operation}`}`, attributes, () => withRetry(kind, () => query(args)));
       },
     },
   }) as unknown as PrismaClient;
@@ -270,15 +271,9 @@ function withPrisma(
     sql,
     poolStats,
     read<Row>(statement: Prisma.Sql) {
-      return inSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': statement.text }, async () => {
+      return inSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': statement.text }, () => {
         for (const listener of listeners) listener(statement.text);
-        try {
-          return await readRows<Row>(statement);
-        } catch (error) {
-          if (!mayRetry(error, 'read')) throw error;
-          for (const listener of retryListeners) listener(error);
-          return readRows<Row>(statement);
-        }
+        return withRetry('read', () => readRows<Row>(statement));
       });
     },
     async ping() {

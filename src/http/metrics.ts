@@ -10,7 +10,8 @@ import { errorResponse } from './responses.ts';
 
 /** Operation names become label values: a client could otherwise mint a time series per request. */
 const MAX_OPERATION_NAMES = 100;
-const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+/** A GraphQL name, at most 64 characters: what an operation name or an error code may be as a label. */
+const LABEL = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 export interface MetricsOptions {
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
@@ -61,7 +62,7 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
   const names = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
     if (name == null || name === '') return 'anonymous';
-    if (!OPERATION_NAME.test(name)) return 'invalid';
+    if (!LABEL.test(name)) return 'invalid';
     if (!names.has(name)) {
       if (names.size >= MAX_OPERATION_NAMES) return 'other';
       names.add(name);
@@ -80,7 +81,7 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
   const countErrors = (list: readonly (GraphQLError | { extensions?: { code?: unknown } })[] | undefined) => {
     for (const error of list ?? []) {
       const code = error.extensions?.code;
-      errors.inc({ code: typeof code === 'string' && OPERATION_NAME.test(code) ? code : 'UNKNOWN' });
+      errors.inc({ code: typeof code === 'string' && LABEL.test(code) ? code : 'UNKNOWN' });
     }
   };
   const allowed = (request: Request) => {

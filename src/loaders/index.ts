@@ -18,6 +18,11 @@ function byKey<Row>(rows: Row[], keyOf: (row: Row) => string | null): Map<string
   return map;
 }
 
+/** Rows by primary key, read with a Prisma `findMany` given the keys and the `select` of the fields asked for. */
+function byId<Row extends { id: string }>(find: (ids: string[], select: Record<string, true> | undefined) => Promise<unknown[]>) {
+  return new RowsByKey<Row>(async (ids, fields) => byKey((await find(ids, selectOf(fields))) as Row[], (row) => row.id));
+}
+
 /**
  * The loaders of one request. Each is bound to the caller's organization, and a new set is made for every
  * request, so one tenant's cache can never answer another's request.
@@ -27,26 +32,10 @@ export function createLoaders(db: Database, organizationId: string) {
   const messagePages = new Map<string, ReturnType<typeof messagesByStepId>>();
 
   return {
-    stepById: new RowsByKey<Step>(async (ids, fields) =>
-      byKey(
-        (await prisma.step.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select: selectOf(fields) })) as Step[],
-        (row) => row.id,
-      ),
-    ),
-    messageById: new RowsByKey<Message>(async (ids, fields) =>
-      byKey(
-        (await prisma.message.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select: selectOf(fields) })) as Message[],
-        (row) => row.id,
-      ),
-    ),
-    traceById: new RowsByKey<ProviderTrace>(async (ids, fields) =>
-      byKey(
-        (await prisma.providerTrace.findMany({
-          where: { id: { in: ids }, organizationId, isDeleted: false },
-          select: selectOf(fields),
-        })) as ProviderTrace[],
-        (row) => row.id,
-      ),
+    stepById: byId<Step>((ids, select) => prisma.step.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select })),
+    messageById: byId<Message>((ids, select) => prisma.message.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select })),
+    traceById: byId<ProviderTrace>((ids, select) =>
+      prisma.providerTrace.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select }),
     ),
 
     /** Traces join steps by step_id without a foreign key. Where a step has several, the newest wins. */
@@ -62,14 +51,8 @@ export function createLoaders(db: Database, organizationId: string) {
     ),
 
     /** Metrics share their step's id, and belong to the organization of their step. */
-    metricsByStepId: new RowsByKey<StepMetrics>(async (ids, fields) =>
-      byKey(
-        (await prisma.stepMetrics.findMany({
-          where: { id: { in: ids }, isDeleted: false, step: { organizationId } },
-          select: selectOf(fields),
-        })) as StepMetrics[],
-        (row) => row.id,
-      ),
+    metricsByStepId: byId<StepMetrics>((ids, select) =>
+      prisma.stepMetrics.findMany({ where: { id: { in: ids }, isDeleted: false, step: { organizationId } }, select }),
     ),
 
     /** A loader per distinct page request and set of fields: every step asking for the same page shares one statement. */

@@ -36,8 +36,11 @@ export class RowsByKey<Row> {
   /** Remembers a row (or that there is none) read elsewhere with these fields. */
   prime(key: string, row: Row | null, fields?: readonly string[]): this {
     const known = this.known.get(key);
-    if (fields === undefined || known === undefined || known.row === null || row === null) {
-      if (known?.fields !== 'all' || fields === undefined) this.known.set(key, { row, fields: fields === undefined ? 'all' : new Set(fields) });
+    if (fields === undefined) {
+      this.known.set(key, { row, fields: 'all' });
+    } else if (known === undefined || known.row === null || row === null) {
+      // A complete row already known stays: a partial one has nothing it lacks.
+      if (known?.fields !== 'all') this.known.set(key, { row, fields: new Set(fields) });
     } else if (known.fields !== 'all') {
       // Two partial reads of one row within a request: together they hold both sets of fields.
       this.known.set(key, { row: { ...known.row, ...row }, fields: new Set([...known.fields, ...fields]) });

@@ -146,7 +146,8 @@ const cursorOf = (row: { id: string; cursorAt: string | null }) => encodeCursor(
 /** Builds a connection page from rows fetched with `limit + 1` in reading order. */
 export function toPage<Row extends { id: string }>(rows: PageRow<Row>[], request: PageRequest): Page<Row> {
   const more = rows.length > request.limit;
-  const nodes = rows.length > request.limit ? rows.slice(0, request.limit) : rows;
+  // A copy: the rows may be a loader's cached answer, shared with another field asking for the same page.
+  const nodes = rows.slice(0, request.limit);
   if (request.backward) nodes.reverse();
   const first = nodes[0];
   const last = nodes.at(-1);

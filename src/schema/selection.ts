@@ -78,8 +78,3 @@ export function fieldsSelected(info: GraphQLResolveInfo, model: keyof typeof COL
   }
   return fields;
 }
-
-/** Whether the selection below the resolved field selects `field` at the end of one of `paths`. */
-export function selects(info: GraphQLResolveInfo, typeName: string, field: string, paths?: readonly (readonly string[])[]): boolean {
-  return selectedFields(info, typeName, paths).has(field);
-}

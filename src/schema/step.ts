@@ -6,7 +6,7 @@ import { builder } from './builder.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum, stopReasonValues, type StopReasonValue } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
-import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, selects } from './selection.ts';
+import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, selectedFields } from './selection.ts';
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
@@ -210,10 +210,11 @@ builder.queryFields((t) => ({
       }
       const where = stepConditions(ctx.organizationId, filter);
       // Only the columns the query selects; a selected trace and metrics are joined to the page.
+      const selected = selectedFields(info, 'Step', CONNECTION_ITEMS);
       const shape = {
         fields: fieldsSelected(info, 'Step', CONNECTION_ITEMS),
-        ...(selects(info, 'Step', 'trace', CONNECTION_ITEMS) ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
-        ...(selects(info, 'Step', 'metrics', CONNECTION_ITEMS) ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
+        ...(selected.has('trace') ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
+        ...(selected.has('metrics') ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
       };
       const rows = (await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC', shape)).map((row) => splitJoined(row, shape));
       const connection = toPage(rows.map((row) => row.step), page);

@@ -20,20 +20,11 @@ export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 
 export async function createTestGateway(
   options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile' | 'metricsToken' | 'graphiqlApiKey'> & { database?: TestDatabase } = {},
 ) {
-  const database = options.database ?? (await createTestDatabase());
+  const { database: given, security, ...gatewayOptions } = options;
+  const database = given ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
   const logger = createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
-  const gateway = createGateway({
-    db: database.db,
-    logger,
-    security: { ...FUNCTIONAL_TEST_SECURITY, ...options.security },
-    redis: options.redis,
-    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-    ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
-    ...(options.compile !== undefined ? { compile: options.compile } : {}),
-    ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
-    ...(options.graphiqlApiKey !== undefined ? { graphiqlApiKey: options.graphiqlApiKey } : {}),
-  });
+  const gateway = createGateway({ db: database.db, logger, security: { ...FUNCTIONAL_TEST_SECURITY, ...security }, ...gatewayOptions });
 
   async function graphql<Data = any>(
     key: string | undefined,
