@@ -69,6 +69,18 @@ describe('what a query reads', () => {
   });
 });
 
+describe('pages shared between fields', () => {
+  it('gives the same backward page to two fields that ask for it, both in list order', async () => {
+    const { body } = await statementsOf(`{ steps(first: 5) { nodes { id
+      a: messages(last: 20) { nodes { id createdAt } } b: messages(last: 20) { nodes { id createdAt } } } } }`);
+    for (const step of body.data.steps.nodes) {
+      expect(step.b.nodes).toEqual(step.a.nodes);
+      const times = step.a.nodes.map((message: { createdAt: string }) => message.createdAt);
+      expect(times).toEqual([...times].sort());
+    }
+  });
+});
+
 describe('totalCount', () => {
   it(`is exact up to ${STEP_COUNT_LIMIT.toLocaleString('en-US')} and stops counting past it`, async () => {
     const big = await createTenant(t.db, 'Big');
