@@ -31,7 +31,8 @@ import { parseFlags } from '../src/cli.ts';
 import { openPostgres } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { seed } from '../src/db/seed.ts';
-import { encodeCursor } from '../src/schema/pagination.ts';
+import { createCursors } from '../src/cursors.ts';
+import { readCursorSecret } from '../src/db/secrets.ts';
 import { rssMb } from './lib/memory.ts';
 import { startPrivatePostgres } from './lib/private-postgres.ts';
 import { recordPlans, type PlanReport } from './bench/plans.ts';
@@ -218,7 +219,7 @@ async function fixtures(): Promise<{ fixtures: Fixtures; key: string; dataset: R
       fixtures: {
         stepIds: steps.map((row) => row.id),
         agentIds: agents.map((row) => row.agent_id),
-        deepCursor: encodeCursor({ createdAt: deep!.created_at, id: deep!.id }),
+        deepCursor: createCursors(await readCursorSecret(db.sql)).encode('steps:desc', { createdAt: deep!.created_at, id: deep!.id }),
         deepOffset,
         createdAfter: range!.after.toISOString(),
         createdBefore: range!.before.toISOString(),

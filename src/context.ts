@@ -1,3 +1,4 @@
+import type { Cursors } from './cursors.ts';
 import type { Database } from './db/database.ts';
 import type { Loaders } from './loaders/index.ts';
 import type { Logger } from './logger.ts';
@@ -11,4 +12,6 @@ export interface Context {
   organizationId: string;
   apiKeyId: string;
   loaders: Loaders;
+  /** Encodes and checks the cursors of every list (see cursors.ts). */
+  cursors: Cursors;
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { DataDirInUseError, openDatabase } from './db/open.ts';
+import { readCursorSecret } from './db/secrets.ts';
 import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
@@ -15,10 +16,12 @@ import { prepareDatabase, StartupError } from './startup.ts';
 async function listen(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined, lifecycle: Lifecycle) {
   await prepareDatabase(db, config, logger);
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
+  const cursorSecret = await readCursorSecret(db.sql);
   let gateway;
   try {
     gateway = createGateway({
       db,
+      cursorSecret,
       logger,
       security: config.security,
       redis,

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { createKeyVerifier } from './auth/api-keys.ts';
 import { apiKeyAuth } from './auth/plugin.ts';
 import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
+import { createCursors } from './cursors.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db/database.ts';
 import { databaseFailures, inputErrorCodes, maskError } from './errors.ts';
@@ -26,6 +27,8 @@ import { requestTracing } from './tracing.ts';
 
 export interface GatewayOptions {
   db: Database;
+  /** Signs cursors (see cursors.ts); every replica of a deployment must have the same (readCursorSecret). */
+  cursorSecret: string;
   logger: Logger;
   /** Fills GraphiQL's headers with this key (the embedded demo only). */
   graphiqlApiKey?: string;
@@ -83,6 +86,7 @@ query NewestSteps {
  */
 export function createGateway({
   db,
+  cursorSecret,
   logger,
   graphiqlApiKey,
   redis,
@@ -93,6 +97,7 @@ export function createGateway({
   ...options
 }: GatewayOptions) {
   const security = resolveSecurity(options.security);
+  const cursors = createCursors(cursorSecret);
   const ids = requestIds();
   const keys = createKeyVerifier(db.prisma, security.apiKeyCacheMs);
   const auth = apiKeyAuth({
@@ -159,6 +164,7 @@ export function createGateway({
         organizationId: principal.organizationId,
         apiKeyId: principal.apiKeyId,
         loaders: createLoaders(db, principal.organizationId),
+        cursors,
       };
     },
     maskedErrors: { maskError: maskError(logger) },

@@ -94,8 +94,8 @@ describe('Message', () => {
           approve: true,
           createdById: 'user-1',
           lastUpdatedById: 'user-2',
-          createdAt: '2025-01-01T00:00:00.000Z',
-          updatedAt: '2025-01-01T00:00:01.000Z',
+          createdAt: '2025-01-01T00:00:00.000000Z',
+          updatedAt: '2025-01-01T00:00:01.000000Z',
           toolCalls: [{ id: 'call_1', type: 'function', function: { name: 'web_search', arguments: '{"query":"x"}' } }],
           content: [{ __typename: 'TextContent', text: 'hi' }],
           step: { id: stepId },
@@ -271,7 +271,7 @@ describe('Step.messages', () => {
 });
 
 describe('messages written without created_at or with a role this API does not know', () => {
-  it('pages through them after the dated ones and reads the role as null', async () => {
+  it('pages through them before the dated ones (an undated row counts as the oldest) and reads the role as null', async () => {
     const stepId = await insertStep(t.db, tenant.organizationId);
     const dated = await insertMessage(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:00Z' });
     const undated = [
@@ -284,7 +284,7 @@ describe('messages written without created_at or with a role this API does not k
     );
     const seen = nodes.map((node) => node.id);
     const roles = nodes.map((node) => node.role);
-    expect(seen).toEqual([dated, ...undated]);
+    expect(seen).toEqual([...undated, dated]);
     expect(roles.filter((role) => role === null)).toHaveLength(1);
   });
 });

@@ -132,6 +132,7 @@ describe('migrations', () => {
       'gateway_ix_live_steps_tags',
       'gateway_ix_live_steps_with_feedback_org_created_at_id',
       'gateway_ix_messages_step_created_at_id',
+      'gateway_secrets_pkey',
     ]);
   });
 
@@ -142,7 +143,7 @@ describe('migrations', () => {
     await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
     expect(await snapshot(database.db)).toEqual(before);
     const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%' ORDER BY 1`);
-    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys', 'gateway_idempotency_keys']);
+    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys', 'gateway_idempotency_keys', 'gateway_secrets']);
     // Letta's own trace index is reused, not duplicated.
     const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey'`);
     expect(traceIndexes).toEqual([{ indexname: 'ix_step_id' }]);
@@ -151,8 +152,8 @@ describe('migrations', () => {
   it('let the gateway serve the rows a Letta server wrote', async () => {
     database = await createEmptyDatabase();
     await database.db.sql.exec(LETTA_SCHEMA);
-    const t = await createTestGateway({ database: { ...database, drop: async () => {} } });
     await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
+    const t = await createTestGateway({ database: { ...database, drop: async () => {} } });
     const { createKey } = await import('../src/auth/api-keys.ts');
     const { key } = await createKey(database.db.prisma, 'org-00000000-0000-4000-8000-00000000000a');
     const response = await t.graphql(
@@ -173,7 +174,7 @@ describe('migrations', () => {
               status: 'SUCCESS',
               stopReason: 'END_TURN',
               feedback: 'POSITIVE',
-              createdAt: '2025-09-01T12:00:00.654Z',
+              createdAt: '2025-09-01T12:00:00.654321Z',
               messages: { nodes: [{ role: 'ASSISTANT', content: [{ __typename: 'ReasoningContent', reasoning: 'hm' }] }] },
               trace: { id: 'provider_trace-33333333-3333-4333-8333-333333333333', requestJson: { model: 'gpt-4o-mini' } },
               metrics: { stepNs: '1234567890123456789' },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createTenant, insertStep } from './helpers/factories.ts';
+import { createTenant, insertMessage, insertStep } from './helpers/factories.ts';
 import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
 import { pageThrough } from './helpers/pages.ts';
 
@@ -123,6 +123,15 @@ describe('steps', () => {
     expect(zero.body.data.steps.totalCount).toBe(30);
   });
 
+  it('says whether items follow an empty page: first: 0 and last: 0 report the rest of the list', async () => {
+    expect((await list({ first: 0 })).body.data.steps.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    expect((await list({ last: 0 })).body.data.steps.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const end = (await list({ first: 30 })).body.data.steps.pageInfo.endCursor;
+    expect((await list({ first: 0, after: end })).body.data.steps.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const start = (await list({ first: 1 })).body.data.steps.pageInfo.startCursor;
+    expect((await list({ last: 0, before: start })).body.data.steps.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+  });
+
   it('rejects bad pagination arguments with BAD_USER_INPUT', async () => {
     for (const variables of [
       { first: 101 },
@@ -136,6 +145,38 @@ describe('steps', () => {
       const response = await list(variables);
       expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
     }
+  });
+
+  it('refuses a cursor of another list or order, and one made or edited by hand, with BAD_USER_INPUT', async () => {
+    const newest = (await list({ first: 5 })).body.data.steps.pageInfo.endCursor as string;
+    const oldest = (await list({ first: 5, orderBy: { direction: 'ASC' } })).body.data.steps.pageInfo.endCursor as string;
+    const [step] = steps;
+    await insertMessage(t.db, tenant.organizationId, step!.id, { created_at: '2025-05-01T10:00:00Z' });
+    const messages = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { messages { pageInfo { endCursor } } } }`, { id: step!.id });
+    const messageCursor = messages.body.data.step.messages.pageInfo.endCursor as string;
+    // The same position, spelled by hand as the cursor's payload, with and without the signature of another.
+    const [payload, signature] = newest.split('.') as [string, string];
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string, string];
+    const moved = Buffer.from(JSON.stringify([decoded[0], '2025-05-01T10:00:05.000101Z', decoded[2]])).toString('base64url');
+    for (const [variables, message] of [
+      [{ first: 5, after: oldest }, /another list or order/],
+      [{ first: 5, after: newest, orderBy: { direction: 'ASC' } }, /another list or order/],
+      [{ first: 5, after: messageCursor }, /another list or order/],
+      [{ first: 5, after: payload }, /not a cursor returned by this API/],
+      [{ first: 5, after: `${moved}.${signature}` }, /not a cursor returned by this API/],
+      [{ last: 5, before: `${payload}.${'A'.repeat(signature.length)}` }, /not a cursor returned by this API/],
+    ] as const) {
+      const response = await list(variables);
+      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expect(response.body.errors![0]!.message).toMatch(message);
+    }
+    // A message cursor belongs to its step's messages, and is refused by another step's.
+    const other = await t.graphql(tenant.key, `query($id: ID!, $after: String) { step(id: $id) { messages(after: $after) { nodes { id } } } }`, {
+      id: steps[1]!.id,
+      after: messageCursor,
+    });
+    expect(errorCodes(other)).toEqual(['BAD_USER_INPUT']);
+    expect((await list({ first: 5, after: newest })).body.errors).toBeUndefined();
   });
 
   it("never uses another organization's rows, even through a cursor taken from them", async () => {
@@ -207,15 +248,34 @@ describe('steps(filter)', () => {
   });
 });
 
+describe('times', () => {
+  it('come out as stored, to the microsecond, so that a time read and sent back in a filter excludes its own step', async () => {
+    const newestFirstTimes = await t.graphql(tenant.key, `{ steps(first: 100) { nodes { id createdAt } } }`);
+    const nodes = newestFirstTimes.body.data.steps.nodes as { id: string; createdAt: string }[];
+    const byId = new Map(steps.map((step) => [step.id, step.createdAt]));
+    for (const node of nodes) expect(node.createdAt).toBe(byId.get(node.id));
+    // Polling by time: everything after the newest seen is nothing; after one that shares its millisecond
+    // with others (microseconds apart) it is exactly the later ones.
+    const newest = await list({ first: 100, filter: { createdAfter: nodes[0]!.createdAt } });
+    expect(ids(newest)).toEqual([]);
+    const sharing = steps.findIndex((step) => step.createdAt === '2025-05-01T10:00:00.000101Z');
+    expect(sharing).toBeGreaterThanOrEqual(0);
+    const later = await list({ first: 100, filter: { createdAfter: steps[sharing]!.createdAt } });
+    expect(ids(later)).toEqual(steps.slice(sharing + 1).filter((step) => step.createdAt > steps[sharing]!.createdAt).map((step) => step.id).reverse());
+  });
+});
+
 describe('steps without created_at', () => {
-  it('lists them too (after every dated step in time order), paging forward and backward in both directions', async () => {
+  it('lists them as older than every dated step: last newest first (the default), first oldest first, paging both ways', async () => {
     const legacy = await createTenant(t.db, 'Legacy');
     const dated = [
       await insertStep(t.db, legacy.organizationId, { created_at: '2025-01-01T00:00:01Z' }),
       await insertStep(t.db, legacy.organizationId, { created_at: '2025-01-01T00:00:02Z' }),
     ];
     const undated = [await insertStep(t.db, legacy.organizationId, { created_at: null }), await insertStep(t.db, legacy.organizationId, { created_at: null })].sort();
-    const ascending = [...dated, ...undated];
+    const ascending = [...undated, ...dated];
+    // The default order, newest first, starts with the newest dated step and ends with the undated ones.
+    expect(ids(await list({ first: 10 }, legacy.key))).toEqual([...ascending].reverse());
     for (const direction of ['ASC', 'DESC'] as const) {
       const expected = direction === 'ASC' ? ascending : [...ascending].reverse();
       for (const way of ['forward', 'backward'] as const) {

@@ -89,8 +89,8 @@ describe('step(id)', () => {
           errorType: 'LLMError',
           errorData: { message: 'boom', traceback: 'tb', details: { x: 1 } },
           status: 'FAILED',
-          createdAt: '2025-03-01T10:00:00.123Z',
-          updatedAt: '2025-03-01T10:00:01.000Z',
+          createdAt: '2025-03-01T10:00:00.123456Z',
+          updatedAt: '2025-03-01T10:00:01.000000Z',
         },
       },
     });

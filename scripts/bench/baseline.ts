@@ -6,6 +6,7 @@
  *
  *   DATABASE_URL=... ORGANIZATION_ID=... node --import tsx scripts/bench/baseline.ts
  */
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,10 +15,13 @@ import pg from 'pg';
 const organizationId = process.env.ORGANIZATION_ID!;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-/** The gateway's cursor: base64url of ["<created_at with microseconds>","<id>"]. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** The payload of the gateway's cursor: base64url of ["steps:desc","<created_at with microseconds>","<id>"]; signed below. */
 const cursor = (alias: string) =>
-  `rtrim(translate(replace(encode(convert_to(format('["%s","%s"]', to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ${alias}.id), 'UTF8'), 'base64'), E'\\n', ''), '+/', '-_'), '=')`;
+  `rtrim(translate(replace(encode(convert_to(format('["steps:desc","%s","%s"]', ${iso(`${alias}.created_at`)}, ${alias}.id), 'UTF8'), 'base64'), E'\\n', ''), '+/', '-_'), '=')`;
+const secret = pool.query<{ value: string }>(`SELECT value FROM gateway_secrets WHERE name = 'cursor'`).then(({ rows }) => rows[0]!.value);
+/** The cursor's signature, as the gateway makes it (src/cursors.ts). */
+const sign = async (payload: string) => `${payload}.${createHmac('sha256', `cursor:${await secret}`).update(payload).digest('base64url').slice(0, 22)}`;
 
 const STEP_FIELDS = `'id', s.id, 'agentId', s.agent_id, 'runId', s.run_id, 'model', s.model, 'modelHandle', s.model_handle,
   'providerName', s.provider_name, 'status', s.status, 'stopReason', upper(s.stop_reason), 'promptTokens', s.prompt_tokens,
@@ -67,7 +71,8 @@ function pageSql(nested: boolean, after: boolean) {
       'pageInfo', json_build_object('endCursor', (SELECT ${cursor('s')} FROM page s WHERE s.n = LEAST($2, (SELECT count(*) FROM page))),
                                     'hasNextPage', (SELECT count(*) FROM page) > $2),
       'nodes', COALESCE((SELECT json_agg(json_build_object(${STEP_FIELDS}${nested ? NESTED : ''}) ORDER BY s.n) FROM page s WHERE s.n <= $2), '[]'::json)
-    )))::text AS body`;
+    )))::text AS body,
+    (SELECT ${cursor('s')} FROM page s WHERE s.n = LEAST($2, (SELECT count(*) FROM page))) AS "endCursor"`;
 }
 
 const queries = { page: pageSql(false, false), dashboard: pageSql(true, false), deep: pageSql(false, true) };
@@ -81,12 +86,14 @@ const server = createServer(async (request, response) => {
     const params: unknown[] = [organizationId, variables.first];
     if (scenario === 'dashboard') params.push(variables.messages);
     if (scenario === 'deep') {
-      const [createdAt, id] = JSON.parse(Buffer.from(variables.after!, 'base64url').toString('utf8')) as [string, string];
+      const payload = variables.after!.slice(0, variables.after!.lastIndexOf('.'));
+      const [, createdAt, id] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string, string];
       params.push(createdAt, id);
     }
-    const { rows } = await pool.query<{ body: string }>(queries[scenario], params);
+    const { rows } = await pool.query<{ body: string; endCursor: string | null }>(queries[scenario], params);
+    const { body, endCursor } = rows[0]!;
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(rows[0]!.body);
+    response.end(endCursor === null ? body : body.replace(`"${endCursor}"`, `"${await sign(endCursor)}"`));
   } catch {
     response.writeHead(500).end();
   }

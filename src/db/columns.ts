@@ -1,5 +1,6 @@
 import { Prisma } from '../../prisma/generated/client/client.ts';
 import { getDatamodel } from '../../prisma/generated/pothos-types.ts';
+import { isoTimeSql } from './keyset.ts';
 
 /**
  * Where each mapped field lives in the database. schema.prisma maps every field to its snake_case column,
@@ -20,6 +21,7 @@ export const tableNames = {
   StepMetrics: 'step_metrics',
   GatewayApiKey: 'gateway_api_keys',
   GatewayIdempotencyKey: 'gateway_idempotency_keys',
+  GatewaySecret: 'gateway_secrets',
 } as const;
 
 export type ModelName = keyof typeof tableNames;
@@ -32,16 +34,40 @@ const scalarFields: Record<ModelName, readonly string[]> = {
   StepMetrics: Object.keys(Prisma.StepMetricsScalarFieldEnum),
   GatewayApiKey: Object.keys(Prisma.GatewayApiKeyScalarFieldEnum),
   GatewayIdempotencyKey: Object.keys(Prisma.GatewayIdempotencyKeyScalarFieldEnum),
+  GatewaySecret: Object.keys(Prisma.GatewaySecretScalarFieldEnum),
 };
+
+/** The fields of each model that hold a time, read as text so that no microsecond is lost (see selectList). */
+const timeFields: Record<string, ReadonlySet<string>> = Object.fromEntries(
+  Object.entries(getDatamodel().datamodel.models).map(([model, { fields }]) => [
+    model,
+    new Set(fields.filter((field) => field.type === 'DateTime').map((field) => field.name)),
+  ]),
+);
+
+/**
+ * A row as the gateway reads it with selectList: like Prisma's model object, except that times are strings in
+ * UTC with microseconds (`2025-01-29T23:01:19.123456Z`), as Postgres keeps them; a JavaScript Date would keep
+ * only milliseconds, and a time written back in a filter would then no longer match its row.
+ */
+export type Stored<Model> = { [Field in keyof Model]: Model[Field] extends Date ? string : Model[Field] extends Date | null ? string | null : Model[Field] };
 
 /**
  * A select list for raw SQL that yields rows shaped like Prisma's model objects (`"s"."run_id" AS "runId"`),
- * so rows read by hand-written SQL and rows read by the Prisma client are interchangeable. `fields` limits
- * it to some of the model's fields (see columnsFor); by default it reads them all. `prefix` names the output
- * columns `<prefix>.<field>`, for a row joined to another.
+ * with times as text at full precision (see Stored). `fields` limits it to some of the model's fields (see
+ * columnsFor); by default it reads them all. `prefix` names the output columns `<prefix>.<field>`, for a row
+ * joined to another.
  */
 export function selectList(model: ModelName, alias: string, fields: readonly string[] = scalarFields[model], prefix = ''): Prisma.Sql {
-  return Prisma.raw(fields.map((field) => `"${alias}"."${columnName(field)}" AS "${prefix}${field}"`).join(', '));
+  const times = timeFields[model];
+  return Prisma.raw(
+    fields
+      .map((field) => {
+        const column = `"${alias}"."${columnName(field)}"`;
+        return `${times?.has(field) ? isoTimeSql(column) : column} AS "${prefix}${field}"`;
+      })
+      .join(', '),
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
-import { selectList } from './columns.ts';
+import { selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 
 export interface FeedbackChange {
@@ -24,7 +24,7 @@ export async function applyFeedback(
   stepId: string,
   change: FeedbackChange,
   maxTags: number,
-): Promise<Step | null> {
+): Promise<Stored<Step> | null> {
   const setFeedback = change.feedback !== undefined;
   const feedback = change.feedback ?? null;
   // Tags are handled as jsonb values, so whatever a row holds (even a non-string element written by hand)
@@ -45,7 +45,7 @@ export async function applyFeedback(
   )`;
   const feedbackChanged = setFeedback ? Prisma.sql`(${feedback}::text IS DISTINCT FROM s.feedback)` : Prisma.sql`false`;
 
-  const [row] = await db.prisma.$queryRaw<Step[]>`
+  const [row] = await db.prisma.$queryRaw<Stored<Step>[]>`
     UPDATE steps AS s
        SET feedback = CASE WHEN ${setFeedback} THEN ${feedback}::text ELSE s.feedback END,
            tags = ${newTags}::json,

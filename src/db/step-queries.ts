@@ -1,7 +1,7 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
-import { cursorTimeSql, keysetRows, type Count, type PageRequest } from '../schema/pagination.ts';
-import { selectList } from './columns.ts';
+import { selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
+import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
 
 export interface StepFilterValues {
   agentId?: string | null;
@@ -20,7 +20,7 @@ export interface StepFilterValues {
   createdBefore?: string | null;
 }
 
-export type StepRow = Step & { cursorAt: string | null };
+export type StepRow = Stored<Step> & { cursorAt: string | null };
 
 /** The WHERE clause of a step list: the organization, soft deletion, and every filter that was given. */
 export function stepConditions(organizationId: string, filter: StepFilterValues): Prisma.Sql {
@@ -51,10 +51,6 @@ export function stepConditions(organizationId: string, filter: StepFilterValues)
 }
 
 /**
- * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
- * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
- */
-/**
  * What a page reads: the steps' fields, and, when the query selects them, each step's trace (the newest)
  * and metrics with the fields given, joined in the same statement. Undefined fields mean every field.
  */
@@ -66,18 +62,13 @@ export interface StepPageShape {
 
 /** The statement that reads one page of steps (see listSteps). */
 export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: boolean, shape: StepPageShape = {}): Prisma.Sql {
-  // Reading backward (last/before) walks the list from its far end. "after" means further along the list's
-  // own order: for a newest-first list, older. NULL created_at sorts last ascending and first descending.
+  // Reading backward (last/before) walks the list from its far end.
   const readDescending = descending !== page.backward;
-  const bounds = [
-    ...(page.after ? [{ op: descending ? ('<' as const) : ('>' as const), cursor: page.after }] : []),
-    ...(page.before ? [{ op: descending ? ('>' as const) : ('<' as const), cursor: page.before }] : []),
-  ];
+  const bounds = boundsOf(page, descending);
   const limit = page.limit + 1;
-  const direction = Prisma.raw(readDescending ? 'DESC' : 'ASC');
   const columns = [
     selectList('Step', 's', shape.fields),
-    Prisma.raw(`${cursorTimeSql('s.created_at')} AS "cursorAt"`),
+    Prisma.raw(`${isoTimeSql('s.created_at')} AS "cursorAt"`),
     ...(shape.trace ? [selectList('ProviderTrace', 't', shape.trace, 'trace.')] : []),
     ...(shape.metrics ? [selectList('StepMetrics', 'sm', shape.metrics, 'metrics.')] : []),
   ];
@@ -95,16 +86,16 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
     SELECT ${Prisma.join(columns, ', ')}
       FROM (${keysetRows({ table: 'steps', alias: 's', where, bounds, descending: readDescending, limit })}) AS s
       ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty}
-     ORDER BY s.created_at ${direction}, s.id ${direction}
+     ORDER BY ${orderSql('s', readDescending)}
      LIMIT ${limit}`;
 }
 
 /**
  * One page of steps in one statement, keyset-paginated over (created_at, id) in the requested direction
- * (newest first by default), reading `limit + 1` rows to learn whether another page exists.
+ * (newest first by default), reading `limit + 1` rows to learn whether another page exists (an empty page,
+ * `first: 0`, still reads one).
  */
 export async function listSteps(db: Database, where: Prisma.Sql, page: PageRequest, descending: boolean, shape: StepPageShape = {}): Promise<StepRow[]> {
-  if (page.limit === 0) return [];
   return db.read<StepRow>(stepPageSql(where, page, descending, shape));
 }
 
@@ -132,6 +123,12 @@ export const STEP_COUNT_LIMIT = 10_000;
 /** The statement that counts the steps of a list, up to one past the limit (see countSteps). */
 export function stepCountSql(where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Prisma.Sql {
   return Prisma.sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM steps s WHERE ${where} LIMIT ${limit + 1}) AS matching`;
+}
+
+/** A count of a list: exact, or a lower bound when the list is longer than counting is allowed to read. */
+export interface Count {
+  count: number;
+  exact: boolean;
 }
 
 export async function countSteps(db: Database, where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Promise<Count> {

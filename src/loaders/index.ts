@@ -1,12 +1,9 @@
-import type { Message, ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
+import { Prisma, type Message, type ProviderTrace, type Step, type StepMetrics } from '../../prisma/generated/client/client.ts';
+import { selectList, tableNames, type ModelName, type Stored } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
-import type { PageRequest } from '../schema/pagination.ts';
+import type { PageRequest } from '../db/keyset.ts';
 import { messageCountByStepId, messagesByStepId } from './messages-by-step-id.ts';
 import { RowsByKey } from './rows.ts';
-
-/** A Prisma `select` of some fields, or undefined (every field) when no fields are given. */
-const selectOf = (fields: readonly string[] | undefined) =>
-  fields === undefined ? undefined : (Object.fromEntries(fields.map((field) => [field, true])) as Record<string, true>);
 
 /** Rows by a key, the first row of each key winning (rows come in the caller's preferred order). */
 function byKey<Row>(rows: Row[], keyOf: (row: Row) => string | null): Map<string, Row> {
@@ -18,9 +15,25 @@ function byKey<Row>(rows: Row[], keyOf: (row: Row) => string | null): Map<string
   return map;
 }
 
-/** Rows by primary key, read with a Prisma `findMany` given the keys and the `select` of the fields asked for. */
-function byId<Row extends { id: string }>(find: (ids: string[], select: Record<string, true> | undefined) => Promise<unknown[]>) {
-  return new RowsByKey<Row>(async (ids, fields) => byKey((await find(ids, selectOf(fields))) as Row[], (row) => row.id));
+/**
+ * Rows of a model by a key column, with the fields asked for (and the key's), in one statement for all the
+ * keys of a tick: `t` is the row, `scope` the conditions that keep it to the organization, `order` which row
+ * wins where a key has several.
+ */
+function rowsBy<Row>(
+  db: Database,
+  model: ModelName,
+  key: 'id' | 'stepId',
+  scope: (ids: string[]) => Prisma.Sql,
+  order: Prisma.Sql = Prisma.empty,
+) {
+  return new RowsByKey<Row>(async (ids, fields) => {
+    const columns = fields === undefined ? undefined : [...new Set([...fields, key])];
+    const rows = await db.read<Row>(
+      Prisma.sql`SELECT ${selectList(model, 't', columns)} FROM ${Prisma.raw(tableNames[model])} t WHERE ${scope(ids)} ${order}`,
+    );
+    return byKey(rows, (row) => (row as Record<string, string | null>)[key] ?? null);
+  });
 }
 
 /**
@@ -28,31 +41,32 @@ function byId<Row extends { id: string }>(find: (ids: string[], select: Record<s
  * request, so one tenant's cache can never answer another's request.
  */
 export function createLoaders(db: Database, organizationId: string) {
-  const { prisma } = db;
   const messagePages = new Map<string, ReturnType<typeof messagesByStepId>>();
+  const live = (ids: string[], column = 't.id') =>
+    Prisma.sql`${Prisma.raw(column)} = ANY(${ids}::text[]) AND t.organization_id = ${organizationId} AND NOT t.is_deleted`;
 
   return {
-    stepById: byId<Step>((ids, select) => prisma.step.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select })),
-    messageById: byId<Message>((ids, select) => prisma.message.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select })),
-    traceById: byId<ProviderTrace>((ids, select) =>
-      prisma.providerTrace.findMany({ where: { id: { in: ids }, organizationId, isDeleted: false }, select }),
-    ),
+    stepById: rowsBy<Stored<Step>>(db, 'Step', 'id', (ids) => live(ids)),
+    messageById: rowsBy<Stored<Message>>(db, 'Message', 'id', (ids) => live(ids)),
+    traceById: rowsBy<Stored<ProviderTrace>>(db, 'ProviderTrace', 'id', (ids) => live(ids)),
 
     /** Traces join steps by step_id without a foreign key. Where a step has several, the newest wins. */
-    traceByStepId: new RowsByKey<ProviderTrace>(async (stepIds, fields) =>
-      byKey(
-        (await prisma.providerTrace.findMany({
-          where: { stepId: { in: stepIds }, organizationId, isDeleted: false },
-          select: selectOf(fields === undefined ? undefined : [...new Set([...fields, 'stepId'])]),
-          orderBy: [{ createdAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
-        })) as ProviderTrace[],
-        (trace) => trace.stepId,
-      ),
+    traceByStepId: rowsBy<Stored<ProviderTrace>>(
+      db,
+      'ProviderTrace',
+      'stepId',
+      (ids) => live(ids, 't.step_id'),
+      Prisma.sql`ORDER BY t.created_at DESC NULLS LAST, t.id DESC`,
     ),
 
     /** Metrics share their step's id, and belong to the organization of their step. */
-    metricsByStepId: byId<StepMetrics>((ids, select) =>
-      prisma.stepMetrics.findMany({ where: { id: { in: ids }, isDeleted: false, step: { organizationId } }, select }),
+    metricsByStepId: rowsBy<Stored<StepMetrics>>(
+      db,
+      'StepMetrics',
+      'id',
+      (ids) =>
+        Prisma.sql`t.id = ANY(${ids}::text[]) AND NOT t.is_deleted
+          AND EXISTS (SELECT 1 FROM steps s WHERE s.id = t.id AND s.organization_id = ${organizationId})`,
     ),
 
     /** A loader per distinct page request and set of fields: every step asking for the same page shares one statement. */

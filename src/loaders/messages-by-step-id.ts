@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
 
 import { Prisma, type Message } from '../../prisma/generated/client/client.ts';
-import { selectList } from '../db/columns.ts';
+import { selectList, type Stored } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
-import { cursorTimeSql, keysetRows, type PageRequest } from '../schema/pagination.ts';
+import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from '../db/keyset.ts';
 
-export type MessageRow = Message & { cursorAt: string | null };
+export type MessageRow = Stored<Message> & { cursorAt: string | null };
 
 /**
  * One page of messages for each of many steps, in one statement: for each step id, a LATERAL subquery
@@ -13,25 +13,21 @@ export type MessageRow = Message & { cursorAt: string | null };
  * oldest first (created_at, then id). Only `fields` are read (every field by default).
  */
 export function messagesByStepId(db: Database, organizationId: string, page: PageRequest, fields?: readonly string[]) {
-  const direction = Prisma.raw(page.backward ? 'DESC' : 'ASC');
-  const bounds = [
-    ...(page.after ? [{ op: '>' as const, cursor: page.after }] : []),
-    ...(page.before ? [{ op: '<' as const, cursor: page.before }] : []),
-  ];
+  const bounds = boundsOf(page, false);
   const limit = page.limit + 1;
   const where = Prisma.sql`m.step_id = k.step_id AND m.organization_id = ${organizationId} AND NOT m.is_deleted`;
+  const order = orderSql('m', page.backward);
 
   return new DataLoader<string, MessageRow[]>(async (stepIds) => {
-    if (page.limit === 0) return stepIds.map(() => []);
     const rows = await db.read<MessageRow & { forStep: string }>(Prisma.sql`
-      SELECT ${selectList('Message', 'm', fields)}, ${Prisma.raw(cursorTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
+      SELECT ${selectList('Message', 'm', fields)}, ${Prisma.raw(isoTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
         FROM unnest(${[...stepIds]}::text[]) WITH ORDINALITY AS k(step_id, ord)
         CROSS JOIN LATERAL (
           SELECT * FROM (${keysetRows({ table: 'messages', alias: 'm', where, bounds, descending: page.backward, limit })}) AS m
-           ORDER BY m.created_at ${direction}, m.id ${direction}
+           ORDER BY ${order}
            LIMIT ${limit}
         ) m
-       ORDER BY k.ord, m.created_at ${direction}, m.id ${direction}`);
+       ORDER BY k.ord, ${order}`);
     const byStep = new Map<string, MessageRow[]>(stepIds.map((id) => [id, []]));
     for (const { forStep, ...row } of rows) byStep.get(forStep)?.push(row);
     return stepIds.map((id) => byStep.get(id) ?? []);

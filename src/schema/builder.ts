@@ -12,8 +12,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
-    /** Inputs are normalized to UTC ISO strings with microseconds; see scalars.ts. */
-    DateTime: { Input: string; Output: Date };
+    /** Inputs are normalized to UTC ISO strings with microseconds, which is also how rows hold times; see scalars.ts. */
+    DateTime: { Input: string; Output: Date | string };
     BigInt: { Input: bigint; Output: bigint };
   };
 }>({

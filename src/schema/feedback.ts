@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 
 import type { Step } from '../../prisma/generated/client/client.ts';
+import type { Stored } from '../db/columns.ts';
 import type { Context } from '../context.ts';
 import { applyFeedback, type FeedbackChange } from '../db/feedback.ts';
 import { badUserInput, notFound } from '../errors.ts';
@@ -41,7 +42,7 @@ interface FeedbackInput {
 }
 
 /** Checks the input, applies it in one statement, and returns the change made and the step as it is now. */
-async function setStepFeedback(ctx: Context, stepId: string, input: FeedbackInput): Promise<{ change: FeedbackChange; step: Step }> {
+async function setStepFeedback(ctx: Context, stepId: string, input: FeedbackInput): Promise<{ change: FeedbackChange; step: Stored<Step> }> {
   if (!isId('Step', stepId)) throw badUserInput('"stepId" must be a step id: step-<uuid>.', 'stepId');
   const addTags = normalizeTags(input.tags, 'tags');
   const removeTags = normalizeTags(input.removeTags, 'removeTags');
@@ -78,7 +79,7 @@ const SetStepFeedbackInput = builder.inputType('SetStepFeedbackInput', {
   }),
 });
 
-const SetStepFeedbackPayload = builder.objectRef<{ step: Step }>('SetStepFeedbackPayload').implement({
+const SetStepFeedbackPayload = builder.objectRef<{ step: Stored<Step> }>('SetStepFeedbackPayload').implement({
   description: 'The result of setStepFeedback.',
   fields: (t) => ({
     step: t.field({ type: StepType, description: 'The step, with its feedback and tags as they are now.', resolve: (payload) => payload.step }),

@@ -1,3 +1,5 @@
+import type { Message } from '../../prisma/generated/client/client.ts';
+import type { Stored } from '../db/columns.ts';
 import { builder } from './builder.ts';
 import {
   listOf,
@@ -18,7 +20,7 @@ import { StepType } from './step.ts';
 
 const PAGE = { size: 20, max: 100 };
 
-export const MessageType = builder.prismaObject('Message', {
+export const MessageType = builder.objectRef<Stored<Message>>('Message').implement({
   description: 'A message produced during a step (user, assistant, tool, reasoning, approval, ...), with typed content.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -119,10 +121,11 @@ builder.objectField(StepType, 'messages', (t) =>
     complexity: pageCost(PAGE),
     args: connectionArgs('messages', PAGE.size, PAGE.max),
     resolve: async (step, args, ctx, info) => {
-      const page = pageRequest(args, PAGE);
+      const list = `messages:${step.id}`;
+      const page = pageRequest(args, PAGE, ctx.cursors, list);
       const rows = await ctx.loaders.messagesByStepId(page, fieldsSelected(info, 'Message', CONNECTION_ITEMS)).load(step.id);
       return {
-        ...toPage(rows, page),
+        ...toPage(rows, page, ctx.cursors, list),
         totalCount: lazyCount(async () => ({ count: await ctx.loaders.messageCountByStepId.load(step.id), exact: true })),
       };
     },

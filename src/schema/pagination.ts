@@ -1,103 +1,13 @@
 import type { ObjectRef } from '@pothos/core';
 
-import { Prisma } from '../../prisma/generated/client/client.ts';
+import type { Cursors, ListKey } from '../cursors.ts';
+import type { Count } from '../db/step-queries.ts';
+import type { PageRequest } from '../db/keyset.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 type OutputRef<T> = ObjectRef<Types, T>;
-
-/**
- * Keyset pagination over (created_at, id). A cursor carries the row's created_at at the database's full
- * (microsecond) precision and its id, so a page boundary is exact even where several rows share a
- * millisecond, and a cursor stays valid when the row it came from is deleted.
- */
-export interface Cursor {
-  /** Null for a row without created_at (Letta's column is nullable); such rows sort after all others. */
-  createdAt: string | null;
-  id: string;
-}
-
-const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const CURSOR_ID = /^[\x21-\x7e]{1,200}$/;
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
-}
-
-export function decodeCursor(value: string, argument: string): Cursor {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  if (
-    Array.isArray(decoded) &&
-    decoded.length === 2 &&
-    (decoded[0] === null || (typeof decoded[0] === 'string' && CURSOR_TIME.test(decoded[0]) && !Number.isNaN(Date.parse(decoded[0])))) &&
-    typeof decoded[1] === 'string' &&
-    CURSOR_ID.test(decoded[1])
-  ) {
-    return { createdAt: decoded[0], id: decoded[1] };
-  }
-  throw badUserInput(`"${argument}" is not a cursor returned by this API.`, argument);
-}
-
-/**
- * The conditions for rows strictly after (`>`) or before (`<`) a cursor in (created_at, id) order, where a
- * NULL created_at counts as later than any time (as Postgres sorts NULLs last ascending). Returned as
- * alternatives to be read separately: each is a plain index range on (…, created_at, id), where one
- * condition joined with OR would make Postgres scan the whole organization.
- */
-function keysetBranches(alias: string, op: '<' | '>', cursor: Cursor): Prisma.Sql[] {
-  const createdAt = Prisma.raw(`${alias}.created_at`);
-  const id = Prisma.raw(`${alias}.id`);
-  if (cursor.createdAt === null) {
-    return op === '>'
-      ? [Prisma.sql`${createdAt} IS NULL AND ${id} > ${cursor.id}`]
-      : [Prisma.sql`${createdAt} IS NOT NULL`, Prisma.sql`${createdAt} IS NULL AND ${id} < ${cursor.id}`];
-  }
-  const compared = Prisma.sql`(${createdAt}, ${id}) ${Prisma.raw(op)} (${cursor.createdAt}::timestamptz, ${cursor.id})`;
-  return op === '>' ? [compared, Prisma.sql`${createdAt} IS NULL`] : [compared];
-}
-
-export interface KeysetRead {
-  /** The table and the alias its conditions use, e.g. `steps` and `s`. */
-  table: string;
-  alias: string;
-  where: Prisma.Sql;
-  bounds: { op: '<' | '>'; cursor: Cursor }[];
-  descending: boolean;
-  limit: number;
-}
-
-/**
- * The rows of `table` that meet `where` and the cursor bounds, at most `limit` of them in (created_at, id)
- * order: a UNION ALL of index range reads, one per combination of the bounds' alternatives (usually just
- * one). Select from it as a subquery and order the result again.
- */
-export function keysetRows({ table, alias, where, bounds, descending, limit }: KeysetRead): Prisma.Sql {
-  let branches: Prisma.Sql[][] = [[]];
-  for (const { op, cursor } of bounds) {
-    branches = branches.flatMap((conditions) => keysetBranches(alias, op, cursor).map((branch) => [...conditions, branch]));
-  }
-  const direction = Prisma.raw(descending ? 'DESC' : 'ASC');
-  const a = Prisma.raw(alias);
-  return Prisma.join(
-    branches.map(
-      (conditions) => Prisma.sql`(
-        SELECT ${a}.* FROM ${Prisma.raw(table)} ${a}
-         WHERE ${Prisma.join([where, ...conditions], ' AND ')}
-         ORDER BY ${a}.created_at ${direction}, ${a}.id ${direction}
-         LIMIT ${limit})`,
-    ),
-    ' UNION ALL ',
-  );
-}
-
-/** SQL that renders created_at as a cursor timestamp: UTC with microseconds. */
-export const cursorTimeSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -106,16 +16,8 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-export interface PageRequest {
-  /** Rows to return; one more is fetched to learn whether another page exists. */
-  limit: number;
-  /** Backward pagination (`last`/`before`) reads in the opposite order and reverses the rows. */
-  backward: boolean;
-  after?: Cursor;
-  before?: Cursor;
-}
-
-export function pageRequest(args: ConnectionArgs, defaults: { size: number; max: number }): PageRequest {
+/** The page a connection's arguments ask for, its cursors checked to be of `list` (see cursors.ts). */
+export function pageRequest(args: ConnectionArgs, defaults: { size: number; max: number }, cursors: Cursors, list: ListKey): PageRequest {
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badUserInput('Pass either "first" or "last", not both.', 'first');
   for (const [name, value] of [['first', first], ['last', last]] as const) {
@@ -127,8 +29,8 @@ export function pageRequest(args: ConnectionArgs, defaults: { size: number; max:
   return {
     limit: (backward ? last : first) ?? defaults.size,
     backward,
-    ...(after != null ? { after: decodeCursor(after, 'after') } : {}),
-    ...(before != null ? { before: decodeCursor(before, 'before') } : {}),
+    ...(after != null ? { after: cursors.decode(after, list, 'after') } : {}),
+    ...(before != null ? { before: cursors.decode(before, list, 'before') } : {}),
   };
 }
 
@@ -139,12 +41,13 @@ export interface Page<Node> {
   /** The page's nodes, in list order. Their cursors are made only when a query selects them. */
   nodes: PageRow<Node>[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** The cursor of one of the page's nodes. */
+  cursorOf: (row: PageRow<{ id: string }>) => string;
 }
 
-const cursorOf = (row: { id: string; cursorAt: string | null }) => encodeCursor({ createdAt: row.cursorAt, id: row.id });
-
-/** Builds a connection page from rows fetched with `limit + 1` in reading order. */
-export function toPage<Row extends { id: string }>(rows: PageRow<Row>[], request: PageRequest): Page<Row> {
+/** Builds a connection page of `list` from rows fetched with `limit + 1` in reading order. */
+export function toPage<Row extends { id: string }>(rows: PageRow<Row>[], request: PageRequest, cursors: Cursors, list: ListKey): Page<Row> {
+  const cursorOf = (row: PageRow<{ id: string }>) => cursors.encode(list, { createdAt: row.cursorAt, id: row.id });
   const more = rows.length > request.limit;
   // A copy: the rows may be a loader's cached answer, shared with another field asking for the same page.
   const nodes = rows.slice(0, request.limit);
@@ -153,6 +56,7 @@ export function toPage<Row extends { id: string }>(rows: PageRow<Row>[], request
   const last = nodes.at(-1);
   return {
     nodes,
+    cursorOf,
     pageInfo: {
       hasNextPage: request.backward ? request.before !== undefined : more,
       hasPreviousPage: request.backward ? more : request.after !== undefined,
@@ -180,9 +84,9 @@ export const PageInfoType = builder.objectRef<Page<unknown>['pageInfo']>('PageIn
 export function connectionArgs(what: string, size: number, max: number) {
   return builder.args((t) => ({
     first: t.int({ description: `Returns the first n ${what} (default ${size}, at most ${max}).` }),
-    after: t.string({ description: `Returns the ${what} that come after this cursor.` }),
+    after: t.string({ description: `Returns the ${what} that come after this cursor (one this list returned, in the same order).` }),
     last: t.int({ description: `Returns the last n ${what} (at most ${max}).` }),
-    before: t.string({ description: `Returns the ${what} that come before this cursor.` }),
+    before: t.string({ description: `Returns the ${what} that come before this cursor (one this list returned, in the same order).` }),
   }));
 }
 
@@ -193,12 +97,6 @@ export function connectionArgs(what: string, size: number, max: number) {
  */
 export function pageCost(defaults: { size: number; max: number }) {
   return (args: ConnectionArgs) => ({ field: 1, multiplier: Math.min(Math.max(args.first ?? args.last ?? defaults.size, 1), defaults.max) });
-}
-
-/** A count of a list: exact, or a lower bound when the list is longer than counting is allowed to read. */
-export interface Count {
-  count: number;
-  exact: boolean;
 }
 
 export type Connection<Node> = Page<Node> & {
@@ -219,12 +117,15 @@ export function defineConnection<Node>(
   what: string,
   options: { /** Counting stops past this many rows. */ countLimit?: number } = {},
 ) {
-  // An edge is its node's row: the cursor is made from the row when it is selected.
-  const EdgeType = builder.objectRef<PageRow<Node> & { id: string }>(`${name}Edge`).implement({
+  // An edge is its node's row and its page: the cursor is made from the row when it is selected.
+  const EdgeType = builder.objectRef<{ node: PageRow<Node> & { id: string }; page: Page<Node> }>(`${name}Edge`).implement({
     description: `One ${what} in a page, with its cursor.`,
     fields: (t) => ({
-      cursor: t.string({ description: `An opaque cursor for this ${what}, for \`after\` or \`before\`.`, resolve: cursorOf }),
-      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (row) => row as never }),
+      cursor: t.string({
+        description: `An opaque cursor for this ${what}, for \`after\` or \`before\` of the same list in the same order.`,
+        resolve: (edge) => edge.page.cursorOf(edge.node),
+      }),
+      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (edge) => edge.node as never }),
     }),
   });
   return builder.objectRef<Connection<Node>>(`${name}Connection`).implement({
@@ -233,7 +134,7 @@ export function defineConnection<Node>(
       edges: t.field({
         type: [EdgeType],
         description: `The ${what}s of this page, with their cursors.`,
-        resolve: (page) => page.nodes as never,
+        resolve: (page) => page.nodes.map((node) => ({ node, page })) as never,
       }),
       nodes: t.field({ type: [nodeType], description: `The ${what}s of this page, without cursors.`, resolve: (page) => page.nodes as never }),
       pageInfo: t.field({ type: PageInfoType, description: 'Where this page sits in the list.', resolve: (page) => page.pageInfo }),

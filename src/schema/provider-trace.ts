@@ -1,3 +1,5 @@
+import type { ProviderTrace } from '../../prisma/generated/client/client.ts';
+import type { Stored } from '../db/columns.ts';
 import { builder } from './builder.ts';
 import { NodeInterface } from './node.ts';
 import { fieldsSelected } from './selection.ts';
@@ -14,7 +16,7 @@ const BillingContextType = builder
     }),
   });
 
-export const ProviderTraceType = builder.prismaObject('ProviderTrace', {
+export const ProviderTraceType = builder.objectRef<Stored<ProviderTrace>>('ProviderTrace').implement({
   description: "Letta's internal representation of a provider trace: the raw request sent to the LLM provider and its response.",
   interfaces: [NodeInterface],
   fields: (t) => ({

@@ -50,8 +50,9 @@ export function parseDateTime(value: unknown): string {
 
 builder.scalarType('DateTime', {
   description:
-    'A point in time as an ISO 8601 string. Results are in UTC with millisecond precision (e.g. "2025-01-29T23:01:19.123Z"); inputs may carry any offset and up to microsecond precision.',
-  serialize: (value) => value.toISOString(),
+    'A point in time as an ISO 8601 string. Results are in UTC with microsecond precision, as the database keeps them (e.g. "2025-01-29T23:01:19.123456Z"), so a time read can be sent back in a filter exactly; inputs may carry any offset and up to microsecond precision.',
+  // Rows carry times as such strings (see db/columns.ts); a Date has milliseconds only.
+  serialize: (value) => (typeof value === 'string' ? parseDateTime(value) : value.toISOString().replace('Z', '000Z')),
   parseValue: parseDateTime,
   parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : undefined),
 });

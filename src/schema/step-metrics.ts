@@ -1,8 +1,10 @@
+import type { StepMetrics } from '../../prisma/generated/client/client.ts';
+import type { Stored } from '../db/columns.ts';
 import { builder } from './builder.ts';
 import { fieldsSelected } from './selection.ts';
 import { StepType } from './step.ts';
 
-export const StepMetricsType = builder.prismaObject('StepMetrics', {
+export const StepMetricsType = builder.objectRef<Stored<StepMetrics>>('StepMetrics').implement({
   description: 'Timing metrics of a step. Durations and timestamps are in nanoseconds, as BigInt strings so that no precision is lost.',
   fields: (t) => ({
     id: t.exposeString('id', { description: 'The id of the step these metrics belong to.' }),

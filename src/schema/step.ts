@@ -1,4 +1,5 @@
-import type { ProviderTrace, StepMetrics } from '../../prisma/generated/client/client.ts';
+import type { ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
+import type { Stored } from '../db/columns.ts';
 import { countSteps, listSteps, splitJoined, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
 import { badUserInput } from '../errors.ts';
 import { isId } from '../ids.ts';
@@ -12,7 +13,7 @@ const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
 const MAX_FILTER_TEXT = 1000;
 
-export const StepType = builder.prismaObject('Step', {
+export const StepType = builder.objectRef<Stored<Step>>('Step').implement({
   description: 'One step of an agent: a single LLM call, with its model, token usage, status, stop reason, error, feedback and tags.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -190,7 +191,9 @@ builder.queryFields((t) => ({
       }),
     },
     resolve: async (_root, args, ctx, info) => {
-      const page = pageRequest(args, PAGE);
+      const descending = (args.orderBy?.direction ?? 'DESC') === 'DESC';
+      const list = descending ? 'steps:desc' : 'steps:asc';
+      const page = pageRequest(args, PAGE, ctx.cursors, list);
       const filter = args.filter ?? {};
       for (const name of ['tags', 'traceIds'] as const) {
         if ((filter[name]?.length ?? 0) > MAX_FILTER_LIST) {
@@ -216,13 +219,13 @@ builder.queryFields((t) => ({
         ...(selected.has('trace') ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
         ...(selected.has('metrics') ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
       };
-      const rows = (await listSteps(ctx.db, where, page, (args.orderBy?.direction ?? 'DESC') === 'DESC', shape)).map((row) => splitJoined(row, shape));
-      const connection = toPage(rows.map((row) => row.step), page);
+      const rows = (await listSteps(ctx.db, where, page, descending, shape)).map((row) => splitJoined(row, shape));
+      const connection = toPage(rows.map((row) => row.step), page, ctx.cursors, list);
       // The page answers the trace and metrics fields, and the steps that messages and traces lead back to.
       for (const { step, trace, metrics } of rows) {
         ctx.loaders.stepById.prime(step.id, step, shape.fields);
-        if (shape.trace) ctx.loaders.traceByStepId.prime(step.id, trace as ProviderTrace | null, shape.trace);
-        if (shape.metrics) ctx.loaders.metricsByStepId.prime(step.id, metrics as StepMetrics | null, shape.metrics);
+        if (shape.trace) ctx.loaders.traceByStepId.prime(step.id, trace as Stored<ProviderTrace> | null, shape.trace);
+        if (shape.metrics) ctx.loaders.metricsByStepId.prime(step.id, metrics as Stored<StepMetrics> | null, shape.metrics);
       }
       return { ...connection, totalCount: lazyCount(() => countSteps(ctx.db, where)) };
     },
