@@ -22,7 +22,7 @@ import { schema } from './schema/index.ts';
 import { corsPolicy, csrfPrevention, varyOnOrigin } from './security/browsers.ts';
 import { queryLimits } from './security/query-limits.ts';
 import { createAuthFailureLimiter, createRequestLimiter } from './security/rate-limits.ts';
-import { readTrustedDocuments, trustedDocumentsOnly } from './security/trusted-documents.ts';
+import { readTrustedDocuments, trustedDocumentIdOf, trustedDocumentsOnly } from './security/trusted-documents.ts';
 import { requestTracing } from './tracing.ts';
 
 export interface GatewayOptions {
@@ -124,6 +124,12 @@ export function createGateway({
       requestIdOf: ids.idOf,
       principalOf: auth.principalOf,
       maxBodyBytes: security.maxBodyBytes,
+      maxTokens: security.limits.tokens,
+      documentOf: (params) => {
+        if (trusted === undefined) return typeof params.query === 'string' ? params.query : undefined;
+        const id = trustedDocumentIdOf(params);
+        return id === null ? undefined : trusted.get(id);
+      },
       requestTimeoutMs,
     }),
     csrfPrevention(),

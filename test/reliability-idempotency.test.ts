@@ -127,6 +127,36 @@ describe('Idempotency-Key', () => {
     expect(left).toEqual([]);
   });
 
+  it('applies to mutations only: a query with a key runs as usual each time, and nothing is stored for it', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId, { feedback: null, tags: [] });
+    const key = { 'idempotency-key': `query-${stepId}` };
+    const READ = { query: 'query($id: ID!) { step(id: $id) { feedback tags } }', variables: { id: stepId } };
+    const before = await postGraphQL(http.url, tenant.key, READ, key);
+    expect(before.json.data.step).toEqual({ feedback: null, tags: [] });
+    await setFeedback({ stepId, feedback: 'POSITIVE', tags: ['seen'] });
+    const after = await postGraphQL(http.url, tenant.key, READ, key);
+    expect(after.headers.get('idempotent-replayed')).toBeNull();
+    expect(after.json.data.step).toEqual({ feedback: 'POSITIVE', tags: ['seen'] });
+    expect(await t.db.sql.query(`SELECT 1 FROM gateway_idempotency_keys WHERE key = $1`, [key['idempotency-key']])).toEqual([]);
+    // The same key may then serve a mutation, which it guards as usual.
+    const first = await setFeedback({ stepId, tags: ['later'] }, key);
+    const replay = await setFeedback({ stepId, tags: ['later'] }, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(first.text);
+  });
+
+  it('picks the operation a request runs: a query of a document that also holds a mutation is not stored', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId, { feedback: null, tags: [] });
+    const document = `query Read($id: ID!) { step(id: $id) { tags } } mutation Write($id: ID!) { setStepFeedback(input: { stepId: $id, tags: ["w"] }) { step { tags } } }`;
+    const key = { 'idempotency-key': `document-${stepId}` };
+    const read = await postGraphQL(http.url, tenant.key, { query: document, operationName: 'Read', variables: { id: stepId } }, key);
+    expect(read.json.data.step.tags).toEqual([]);
+    const write = await postGraphQL(http.url, tenant.key, { query: document, operationName: 'Write', variables: { id: stepId } }, key);
+    expect(write.json.data.setStepFeedback.step.tags).toEqual(['w']);
+    const replay = await postGraphQL(http.url, tenant.key, { query: document, operationName: 'Write', variables: { id: stepId } }, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('refuses a malformed key', async () => {
     const response = await setFeedback({ stepId: 'step-x', tags: ['z'] }, { 'idempotency-key': 'has spaces in it' });
     expect(response.status).toBe(400);

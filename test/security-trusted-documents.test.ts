@@ -97,6 +97,21 @@ describe('trusted-documents mode', () => {
     expect(response.json.data.setStepFeedback.step.feedback).toBe('POSITIVE');
   });
 
+  it('guards a trusted mutation with an Idempotency-Key, and lets a trusted query with one run as usual', async () => {
+    const key = { 'idempotency-key': `trusted-${stepId}` };
+    const write = { documentId: idOf('GiveFeedback'), variables: { input: { stepId, tags: ['trusted-once'] } } };
+    const first = await postGraphQL(http.url, tenant.key, write, key);
+    expect(first.json.data.setStepFeedback.step.tags).toContain('trusted-once');
+    const replay = await postGraphQL(http.url, tenant.key, write, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const readKey = { 'idempotency-key': `trusted-read-${stepId}` };
+    const read = { documentId: idOf('OneStep'), variables: { id: stepId } };
+    await postGraphQL(http.url, tenant.key, read, readKey);
+    const again = await postGraphQL(http.url, tenant.key, read, readKey);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(await t.db.sql.query(`SELECT 1 FROM gateway_idempotency_keys WHERE key = $1`, [readKey['idempotency-key']])).toEqual([]);
+  });
+
   it('refuses any query text, even one the manifest holds, and runs nothing', async () => {
     const before = await t.db.sql.query('SELECT feedback, tags FROM steps WHERE id = $1', [stepId]);
     for (const query of [

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 import type { Principal } from '../auth/api-keys.ts';
@@ -19,9 +20,29 @@ interface Claim {
 }
 
 /**
- * `Idempotency-Key` on a POST: the first request with a key runs and its response is stored (per
- * organization, for a day); a retry with the same key and the same body gets that response again without
- * running, marked `Idempotent-Replayed: true`. The same key with another body is refused (422), and so is
+ * Whether a request body is a mutation: the document it carries (or names, with trusted documents) parsed
+ * with the same token limit as the gateway's parser, and its operation picked as execution would pick it.
+ * Anything that does not parse, or names no single operation, cannot run, so it cannot write.
+ */
+function isMutation(body: string, documentOf: (params: Record<string, unknown>) => string | undefined, maxTokens: number): boolean {
+  try {
+    const params = JSON.parse(body) as unknown;
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) return false;
+    const text = documentOf(params as Record<string, unknown>);
+    if (text === undefined) return false;
+    const { operationName } = params as { operationName?: unknown };
+    const operation = getOperationAST(parse(text, { maxTokens }), typeof operationName === 'string' ? operationName : undefined);
+    return operation?.operation === 'mutation';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `Idempotency-Key` on a POST of a mutation: the first request with a key runs and its response is stored
+ * (per organization, for a day); a retry with the same key and the same body gets that response again without
+ * running, marked `Idempotent-Replayed: true`. A query with a key runs as usual and nothing is stored: it
+ * changes nothing, so running it again is safe, and a stored answer would be stale. The same key with another body is refused (422), and so is
  * a retry while the first still runs (409). A first request that fails in passing (5xx: the database was
  * unavailable, the deadline passed) releases its key, so that the retry runs.
  */
@@ -31,6 +52,10 @@ export function idempotencyKeys(options: {
   requestIdOf: (request: Request) => string;
   principalOf: (request: Request) => Principal;
   maxBodyBytes: number;
+  /** The document of a request's parameters: its query, or the trusted document it names. */
+  documentOf: (params: Record<string, unknown>) => string | undefined;
+  /** The token limit of the gateway's parser. */
+  maxTokens: number;
   /** A request never runs longer: a key still pending after twice as long was left by a process that died. */
   requestTimeoutMs: number;
 }): Plugin {
@@ -73,6 +98,7 @@ export function idempotencyKeys(options: {
       }
       try {
         const body = await request.clone().text();
+        if (!isMutation(body, options.documentOf, options.maxTokens)) return;
         const { organizationId } = options.principalOf(request);
         const hash = createHash('sha256').update(body).digest('hex');
         await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash));

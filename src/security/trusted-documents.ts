@@ -84,19 +84,25 @@ export function readTrustedDocuments(file: string): TrustedDocuments {
   return documents;
 }
 
+/** The trusted document a request names: `documentId` (`sha256:` prefix optional) or Apollo's persisted-query hash. */
+export function trustedDocumentIdOf(params: { documentId?: unknown; extensions?: unknown }): string | null {
+  if (typeof params.documentId === 'string') return params.documentId.replace(/^sha256:/, '');
+  const persisted = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  return persisted?.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
+}
+
 /**
  * Only the manifest's documents run. Clients send the id as `documentId` (the GraphQL-over-HTTP persisted
  * documents convention, `sha256:` prefix optional) or as Apollo's `extensions.persistedQuery.sha256Hash`;
  * a request carrying a query text is refused.
  */
 export function trustedDocumentsOnly(documents: TrustedDocuments): Plugin {
-  const extract = (params: GraphQLParams & { documentId?: unknown }, request: Request): string | null => {
-    // Yoga reads only the standard parameters from a GET's URL.
-    const id = params.documentId ?? (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null);
-    if (typeof id === 'string') return id.replace(/^sha256:/, '');
-    const persisted = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
-    return persisted?.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
-  };
+  const extract = (params: GraphQLParams & { documentId?: unknown }, request: Request): string | null =>
+    trustedDocumentIdOf({
+      ...params,
+      // Yoga reads only the standard parameters from a GET's URL.
+      documentId: params.documentId ?? (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null),
+    });
   return usePersistedOperations({
     allowArbitraryOperations: false,
     extractPersistedOperationId: extract,
