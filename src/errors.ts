@@ -127,3 +127,34 @@ export const inputErrorCodes: Plugin = {
     };
   },
 };
+
+/** graphql-js ends some messages with suggestions drawn from the schema: `... Did you mean "traceIds"?`. */
+const SUGGESTION = /\s*Did you mean [\s\S]*\?$/;
+
+/** graphql-js' message when validating a document would take too much work (fields merged against each other). */
+const VALIDATION_ABORTED = 'Validation aborted.';
+
+/**
+ * The last word on every error a client sees, whatever produced it (parsing, validation, variables, execution):
+ * no "Did you mean ...?" suggestion, which would map the schema for someone without introspection; and a
+ * validation graphql-js gave up on says why, with the code of the other limits.
+ */
+export const clientErrorMessages: Plugin = {
+  onResultProcess({ result, setResult }) {
+    if (result === null || typeof result !== 'object' || !('errors' in result) || !Array.isArray(result.errors)) return;
+    let changed = false;
+    const errors = result.errors.map((error: GraphQLError) => {
+      if (error.message === VALIDATION_ABORTED) {
+        changed = true;
+        return new GraphQLError(
+          'The document is too complex to validate: it selects the same fields or fragments too many times. Select each field once.',
+          { ...whereIn(error), extensions: { ...error.extensions, code: 'QUERY_TOO_COMPLEX', limit: 'validation' } },
+        );
+      }
+      if (!SUGGESTION.test(error.message)) return error;
+      changed = true;
+      return new GraphQLError(error.message.replace(SUGGESTION, ''), { ...whereIn(error), originalError: error.originalError, extensions: error.extensions });
+    });
+    if (changed) setResult({ ...result, errors });
+  },
+};

@@ -9,9 +9,10 @@ import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import { createCursors } from './cursors.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db/database.ts';
-import { databaseFailures, inputErrorCodes, maskError } from './errors.ts';
+import { clientErrorMessages, databaseFailures, inputErrorCodes, maskError } from './errors.ts';
 import { compiledExecution } from './execution.ts';
 import { requestDeadline } from './http/deadline.ts';
+import { requestBodies } from './http/bodies.ts';
 import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { idempotencyKeys } from './http/idempotency.ts';
 import { metrics } from './http/metrics.ts';
@@ -112,6 +113,8 @@ export function createGateway({
   const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);
 
   const plugins: Plugin[] = [
+    // First to see every result, so that what the others count and log is what the client gets.
+    clientErrorMessages,
     ids.plugin,
     metrics(db, { token: metricsToken, logger, requestIdOf: ids.idOf }).plugin,
     requestTracing(ids.idOf),
@@ -133,6 +136,8 @@ export function createGateway({
       requestTimeoutMs,
     }),
     csrfPrevention(),
+    // After CSRF prevention: a body a cross-site form sends is told to carry a header, not to be JSON.
+    requestBodies,
     ...(security.corsOrigins.length > 0 ? [varyOnOrigin] : []),
     ...(trusted !== undefined ? [trustedDocumentsOnly(trusted)] : []),
     ...(security.introspection ? [] : [useDisableIntrospection() as Plugin]),

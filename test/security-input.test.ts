@@ -1,3 +1,6 @@
+import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant, insertMessage, insertStep, insertTrace } from './helpers/factories.ts';
@@ -52,13 +55,47 @@ describe('malformed requests', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('answers content types it does not take with a 4xx', async () => {
+  it('answers content types it does not take with 415, saying what to send', async () => {
     for (const contentType of ['application/xml', 'image/png', 'application/octet-stream']) {
       const response = await raw('<query>steps</query>', contentType);
-      expect(response.status, contentType).toBeGreaterThanOrEqual(400);
-      expect(response.status, contentType).toBeLessThan(500);
+      expect(response.status, contentType).toBe(415);
+      expect(codesOf(response)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
+      expect(response.json.errors[0].message).toMatch(/application\/json/);
       expectNothingInternal(response.text);
     }
+  });
+
+  it('answers a compressed body with 415, saying to send it uncompressed, and runs nothing', async () => {
+    const before = await snapshot();
+    const body = gzipSync(JSON.stringify({ query: `mutation { setStepFeedback(input: { stepId: "${stepId}", feedback: POSITIVE }) { step { id } } }` }));
+    const response = await send(http.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${tenant.key}` },
+      body,
+    });
+    expect(response.status).toBe(415);
+    expect(codesOf(response)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
+    expect(response.json.errors[0].message).toMatch(/uncompressed/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('gives every status its reason phrase on the wire', async () => {
+    const statusLine = (init: { method: string; headers: Record<string, string>; body?: string }) =>
+      new Promise<string>((resolve, reject) => {
+        const url = new URL(http.url);
+        const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, ...init }, (response) => {
+          response.resume();
+          resolve(`${response.statusCode} ${response.statusMessage}`);
+        });
+        request.on('error', reject);
+        request.end(init.body);
+      });
+    const json = { 'content-type': 'application/json' };
+    expect(await statusLine({ method: 'POST', headers: json, body: '{"query":"{ __typename }"}' })).toBe('401 Unauthorized');
+    expect(
+      await statusLine({ method: 'POST', headers: { ...json, authorization: `Bearer ${tenant.key}`, 'idempotency-key': 'x y' }, body: '{}' }),
+    ).toBe('400 Bad Request');
+    expect(await statusLine({ method: 'GET', headers: {}, body: undefined }).catch(String)).toMatch(/^\d{3} \S/);
   });
 
   it('refuses batched arrays', async () => {

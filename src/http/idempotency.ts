@@ -8,7 +8,7 @@ import type { Database } from '../db/database.ts';
 import { inRequestScope, requestScope, scopeOf } from '../db/request-scope.ts';
 import { failureResponse } from '../errors.ts';
 import { describeError, type Logger } from '../logger.ts';
-import { errorResponse } from './responses.ts';
+import { errorResponse, response } from './responses.ts';
 
 /** How long a response is remembered for its key. */
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -148,9 +148,9 @@ export function idempotencyKeys(options: {
       endResponse(errorResponse(409, 'A request with this Idempotency-Key is still running. Retry in a moment.', 'IDEMPOTENCY_KEY_IN_USE', { 'retry-after': '1' }));
     } else {
       endResponse(
-        new Response(stored.body, {
-          status: stored.status,
-          headers: { 'content-type': stored.content_type ?? 'application/json; charset=utf-8', 'idempotent-replayed': 'true' },
+        response(stored.body, stored.status, {
+          'content-type': stored.content_type ?? 'application/json; charset=utf-8',
+          'idempotent-replayed': 'true',
         }),
       );
     }

@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { errorResponse } from './responses.ts';
+import { errorResponse, response } from './responses.ts';
 
 /** Operation names become label values: a client could otherwise mint a time series per request. */
 const MAX_OPERATION_NAMES = 100;
@@ -98,7 +98,7 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
         if (!allowed(request)) {
           return endResponse(errorResponse(401, 'Send the metrics token as "Authorization: Bearer <token>".', 'UNAUTHENTICATED'));
         }
-        return endResponse(new Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }));
+        return endResponse(response(await registry.metrics(), 200, { 'content-type': registry.contentType }));
       }
       if (url.pathname === '/graphql') seen.set(request, { started: performance.now(), operation: 'unknown', type: 'unknown', counted: false });
     },

@@ -1,7 +1,14 @@
+import { STATUS_CODES } from 'node:http';
+
 export const UNEXPECTED = 'Unexpected error.';
 
+/** A response with its status' reason phrase (`401 Unauthorized`), which Node would otherwise leave empty. */
+export function response(body: BodyInit | null, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, statusText: STATUS_CODES[status] ?? '', headers });
+}
+
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  return response(JSON.stringify(body), status, { 'content-type': 'application/json; charset=utf-8', ...headers });
 }
 
 /** A GraphQL-shaped error response for a request that never reached execution. */

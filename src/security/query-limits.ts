@@ -118,8 +118,8 @@ export function queryLimits(limits: SecurityConfig['limits']): Plugin[] {
       maxTokens: { n: limits.tokens, ...tagged('tokens') },
       // Armor's cost has no notion of page sizes; costLimit below has.
       costLimit: { enabled: false },
-      // "Did you mean ...?" would map the schema for someone without introspection.
-      blockFieldSuggestion: { enabled: true },
+      // Suggestions are taken out of every error, not only those of fields (clientErrorMessages, errors.ts).
+      blockFieldSuggestion: { enabled: false },
     }) as Plugin,
     {
       onValidate({ addValidationRule }) {
