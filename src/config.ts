@@ -28,7 +28,7 @@ export interface Config {
   security: SecurityConfig;
   /** Redis for state shared between replicas (rate limits); undefined keeps it in each process. */
   redisUrl: string | undefined;
-  /** NODE_ENV=production: settings with a production default (introspection) take it. Errors are masked either way. */
+  /** NODE_ENV=production: settings with a production default (introspection, GraphiQL) take it. Errors are masked either way. */
   production: boolean;
 }
 
@@ -52,6 +52,10 @@ export interface SecurityConfig {
   maxBodyBytes: number;
   /** Whether `__schema` and `__type` may be queried. */
   introspection: boolean;
+  /** Whether GraphiQL is served to browsers at /graphql. */
+  graphiql: boolean;
+  /** GraphiQL pages per minute per client address; 0 turns the limit off. */
+  graphiqlPerMinute: number;
   /** Origins allowed to call from a browser (CORS); empty allows none. `*` allows any. */
   corsOrigins: string[];
   /** Whether browsers may send credentials (cookies) cross-origin. */
@@ -72,6 +76,8 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   limits: { depth: 12, aliases: 15, directives: 10, tokens: 2000, cost: 50_000, mutationFields: 5 },
   maxBodyBytes: 1_048_576,
   introspection: true,
+  graphiql: true,
+  graphiqlPerMinute: 60,
   corsOrigins: [],
   corsCredentials: false,
   trustedDocuments: undefined,
@@ -80,6 +86,9 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   apiKeyCacheMs: 500,
   trustProxyHops: 0,
 };
+
+/** Whether an address to listen on is reachable from this machine only. */
+export const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -175,6 +184,8 @@ export function loadConfig(env: Env): Config {
     },
     maxBodyBytes: integer('MAX_BODY_BYTES', defaults.maxBodyBytes, 1024, 1_073_741_824),
     introspection: boolean('GRAPHQL_INTROSPECTION', !production),
+    graphiql: boolean('GRAPHIQL', !production),
+    graphiqlPerMinute: integer('GRAPHIQL_PER_MINUTE', defaults.graphiqlPerMinute, 0, 1_000_000),
     corsOrigins,
     corsCredentials: boolean('CORS_CREDENTIALS', defaults.corsCredentials),
     trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? path.resolve(env.TRUSTED_DOCUMENTS.trim()) : undefined,

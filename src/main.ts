@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, isLoopback, loadConfig, type Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { DataDirInUseError, openDatabase } from './db/open.ts';
 import { readCursorSecret } from './db/secrets.ts';
@@ -10,16 +10,56 @@ import { connectRedis } from './security/redis.ts';
 import { createGateway } from './server.ts';
 import { startTracing } from './tracing.ts';
 import type { Lifecycle } from './http/health.ts';
-import { prepareDatabase, StartupError } from './startup.ts';
+import { prepareDatabase, StartupError, startupFailure } from './startup.ts';
 
-/** Prepares the database and starts listening; the demo key is set on embedded Postgres. */
-async function listen(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined, lifecycle: Lifecycle) {
+/**
+ * Takes the port before any other work, so that a port in use is reported at once rather than after the
+ * database was migrated and seeded. Until the gateway is ready, GraphQL requests get 503 and /readyz says
+ * "starting"; /healthz answers 200 (the process is alive).
+ */
+async function takePort(config: Config) {
+  let ready: RequestListener | undefined;
+  const server = createServer((request, response) => {
+    if (ready !== undefined) return ready(request, response);
+    const alive = request.url === '/healthz';
+    response.writeHead(alive ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', ...(alive ? {} : { 'retry-after': '1' }) });
+    response.end(
+      JSON.stringify(
+        alive
+          ? { status: 'ok' }
+          : request.url === '/readyz'
+            ? { status: 'starting' }
+            : { errors: [{ message: 'The gateway is starting. Retry in a moment.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+      ),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
+          ? new StartupError(
+              `Cannot listen on ${config.host}:${config.port}: ${
+                error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : 'no such address here'
+              } (${error.code}). Set PORT or HOST to another value.`,
+            )
+          : error,
+      ),
+    );
+    server.listen(config.port, config.host, resolve);
+  });
+  return { server, serve: (listener: RequestListener) => (ready = listener) };
+}
+
+/** Makes the database ready to serve (migrations, the demo's data) and the gateway over it. */
+async function prepare(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined, lifecycle: Lifecycle) {
+  await db.ping();
   await prepareDatabase(db, config, logger);
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
   const cursorSecret = await readCursorSecret(db.sql);
-  let gateway;
+  // The key goes into GraphiQL's page only where no one else can load it.
+  const graphiqlApiKey = demoKey !== undefined && isLoopback(config.host) ? demoKey : undefined;
   try {
-    gateway = createGateway({
+    const gateway = createGateway({
       db,
       cursorSecret,
       logger,
@@ -29,23 +69,12 @@ async function listen(config: Config, db: Database, logger: Logger, redis: Retur
       compile: config.compileOperations,
       metricsToken: config.metricsToken,
       lifecycle,
-      ...(demoKey !== undefined ? { graphiqlApiKey: demoKey } : {}),
+      graphiqlApiKey,
     });
+    return { gateway, demoKey, graphiqlApiKey };
   } catch (error) {
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }
-  const server = createServer(gateway);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES'
-          ? new StartupError(`Cannot listen on ${config.host}:${config.port} (${error.code}): set PORT or HOST to another value.`)
-          : error,
-      ),
-    );
-    server.listen(config.port, config.host, resolve);
-  });
-  return { server, demoKey };
 }
 
 async function main() {
@@ -54,18 +83,24 @@ async function main() {
   // A failure that escapes a request's handling must not take every other request down with the process.
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', describeError(reason)));
   process.on('uncaughtException', (error) => logger.error('uncaught exception', describeError(error)));
+  const { server, serve } = await takePort(config);
   // Before anything that makes spans: the provider must be registered first.
   const stopTracing = config.tracing ? await startTracing() : undefined;
-  const db = await openDatabase(config);
+  const db = await openDatabase(config).catch((error: unknown) => {
+    server.close();
+    throw error;
+  });
   if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
   const lifecycle: Lifecycle = { draining: false };
-  const { server, demoKey } = await listen(config, db, logger, redis, lifecycle).catch(async (error: unknown) => {
-    // Release the database (and the embedded data directory's lock) before reporting the failure.
+  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle).catch(async (error: unknown) => {
+    // Release the port, Redis and the database (and the embedded data directory's lock) before reporting.
+    server.close();
     redis?.disconnect();
     await db.close().catch(() => {});
     throw error;
   });
+  serve(gateway);
 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -77,13 +112,22 @@ async function main() {
     database: db.kind,
     tracing: config.tracing,
     introspection: security.introspection,
+    graphiql: security.graphiql,
     trustedDocuments: security.trustedDocuments !== undefined,
     rateLimits: redis !== undefined ? 'redis' : 'in-process',
   });
   if (config.logLevel !== 'silent') {
+    const browser = !security.graphiql
+      ? 'GraphiQL is off (GRAPHIQL=true serves it).\n'
+      : graphiqlApiKey !== undefined
+        ? 'Open the URL in a browser: GraphiQL has the key filled in.\n'
+        : demoKey !== undefined
+          ? `GraphiQL is at the URL, without the key (it is filled in only when HOST is a loopback address): add the header "Authorization: Bearer <key>".\n`
+          : '';
     process.stderr.write(
       `\nsteps-gateway is running at ${url} (${db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres'})\n` +
-        (demoKey !== undefined ? `Demo API key: ${demoKey}\nOpen the URL in a browser: GraphiQL has the key filled in.\n` : '') +
+        (demoKey !== undefined ? `Demo API key: ${demoKey}\n` : '') +
+        browser +
         '\n',
     );
   }
@@ -135,10 +179,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirInUseError) {
-    process.stderr.write(`${redact(error.message)}\n`);
-  } else {
-    process.stderr.write(`Failed to start: ${redact(JSON.stringify(describeError(error)))}\n`);
-  }
+  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirInUseError;
+  process.stderr.write(`${redact(known ? error.message : startupFailure(error, process.env.DATABASE_URL))}\n`);
+  // The stack of an unexpected failure, for whoever debugs it; one line is enough for everyone else.
+  if (!known && process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
   process.exit(1);
 });

@@ -1,5 +1,4 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 
@@ -13,12 +12,13 @@ import { clientErrorMessages, databaseFailures, inputErrorCodes, maskError } fro
 import { compiledExecution } from './execution.ts';
 import { requestDeadline } from './http/deadline.ts';
 import { requestBodies } from './http/bodies.ts';
+import { graphiql } from './http/graphiql.ts';
 import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { idempotencyKeys } from './http/idempotency.ts';
 import { metrics } from './http/metrics.ts';
 import { requestIds } from './http/request-id.ts';
 import { createLoaders } from './loaders/index.ts';
-import type { Logger } from './logger.ts';
+import { yogaLogger, type Logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 import { corsPolicy, csrfPrevention, varyOnOrigin } from './security/browsers.ts';
 import { queryLimits } from './security/query-limits.ts';
@@ -31,7 +31,7 @@ export interface GatewayOptions {
   /** Signs cursors (see cursors.ts); every replica of a deployment must have the same (readCursorSecret). */
   cursorSecret: string;
   logger: Logger;
-  /** Fills GraphiQL's headers with this key (the embedded demo only). */
+  /** Fills GraphiQL's headers with this key (the embedded demo, listening on a loopback address, only). */
   graphiqlApiKey?: string;
   /** What clients may send; unset settings keep their defaults (config.ts). */
   security?: Partial<Omit<SecurityConfig, 'limits'>> & { limits?: Partial<SecurityConfig['limits']> };
@@ -50,36 +50,6 @@ export interface GatewayOptions {
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
   return { ...DEFAULT_SECURITY, ...overrides, limits: { ...DEFAULT_SECURITY.limits, ...overrides.limits } };
 }
-
-const DEFAULT_QUERY = `# steps-gateway: press the run button to list the newest steps.
-query NewestSteps {
-  steps(first: 5) {
-    totalCount
-    nodes {
-      id
-      model
-      status
-      stopReason
-      totalTokens
-      feedback
-      tags
-      messages(first: 5) {
-        nodes {
-          role
-          content {
-            __typename
-            ... on TextContent { text }
-            ... on ToolCallContent { name input }
-            ... on ReasoningContent { reasoning }
-          }
-        }
-      }
-      trace { id callType }
-      metrics { stepNs llmRequestNs }
-    }
-  }
-}
-`;
 
 /**
  * The gateway as a fetch handler: `gateway.fetch(request)` in tests, or a Node HTTP server's request
@@ -103,7 +73,6 @@ export function createGateway({
   const keys = createKeyVerifier(db.prisma, security.apiKeyCacheMs);
   const auth = apiKeyAuth({
     verify: keys.verify,
-    cached: keys.cached,
     logger,
     requestIdOf: ids.idOf,
     requestLimiter: createRequestLimiter(security.rateLimitPerMinute, redis),
@@ -119,6 +88,14 @@ export function createGateway({
     metrics(db, { token: metricsToken, logger, requestIdOf: ids.idOf }).plugin,
     requestTracing(ids.idOf),
     healthEndpoints(db, logger, ids.idOf, lifecycle),
+    graphiql({
+      enabled: security.graphiql,
+      apiKey: graphiqlApiKey,
+      limiter: createRequestLimiter(security.graphiqlPerMinute, redis, 'graphiql'),
+      trustProxyHops: security.trustProxyHops,
+      logger,
+      requestIdOf: ids.idOf,
+    }),
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,
     idempotencyKeys({
@@ -152,19 +129,15 @@ export function createGateway({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    logging: logger,
+    logging: yogaLogger(logger),
     cors: corsPolicy(security),
     maxRequestBodySize: security.maxBodyBytes,
     batching: false,
     // Multipart is for file uploads; the API has none.
     multipart: false,
     ...(trusted !== undefined ? { extraParamNames: ['documentId'] } : {}),
-    renderGraphiQL,
-    graphiql: {
-      title: 'steps-gateway',
-      defaultQuery: DEFAULT_QUERY,
-      ...(graphiqlApiKey !== undefined ? { headers: JSON.stringify({ Authorization: `Bearer ${graphiqlApiKey}` }, null, 2) } : {}),
-    },
+    // Served by the graphiql plugin above: compressed, cached and rate-limited.
+    graphiql: false,
     plugins,
     context: ({ request }): Context => {
       const principal = auth.principalOf(request);

@@ -131,6 +131,32 @@ describe('errors', () => {
     }
   });
 
+  it("logs an unexpected error's cause on a line with the request's id, in the shape of every other line", async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    await t.db.sql.exec('ALTER TABLE provider_traces RENAME TO provider_traces_gone');
+    try {
+      const response = await t.gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.key}`, 'x-request-id': 'find-me-7' },
+        body: JSON.stringify({ query: `query($id: ID!) { step(id: $id) { trace { id } } }`, variables: { id: stepId } }),
+      });
+      expect(response.headers.get('x-request-id')).toBe('find-me-7');
+      expect(((await response.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe('Unexpected error.');
+      // One grep for the id finds the cause: the line says what failed, with its class and message.
+      const lines = t.logLines.filter((line) => line.requestId === 'find-me-7');
+      const cause = lines.find((line) => line.msg === 'unexpected error');
+      expect(cause).toMatchObject({ level: 'error', err: { type: expect.any(String), message: expect.stringContaining('provider_traces') } });
+      expect(lines.some((line) => line.msg === 'request')).toBe(true);
+      // Every line has a message that is text, and errors under `err`.
+      for (const line of t.logLines) {
+        expect(typeof line.msg).toBe('string');
+        expect(line.error).toBeUndefined();
+      }
+    } finally {
+      await t.db.sql.exec('ALTER TABLE provider_traces_gone RENAME TO provider_traces');
+    }
+  });
+
   it('masks a database failure while checking the key, and /readyz turns 503', async () => {
     const broken = await createTestGateway({ database: await createTestDatabase() });
     const owner = await createTenant(broken.db, 'Broken');

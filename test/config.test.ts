@@ -63,6 +63,8 @@ describe('configuration', () => {
       limits: { depth: 12, aliases: 15, directives: 10, tokens: 2000, cost: 50_000, mutationFields: 5 },
       maxBodyBytes: 1_048_576,
       introspection: true,
+      graphiql: true,
+      graphiqlPerMinute: 60,
       corsOrigins: [],
       corsCredentials: false,
       trustedDocuments: undefined,
@@ -80,6 +82,8 @@ describe('configuration', () => {
       GRAPHQL_MAX_MUTATION_FIELDS: '1',
       MAX_BODY_BYTES: '65536',
       GRAPHQL_INTROSPECTION: 'false',
+      GRAPHIQL: 'false',
+      GRAPHIQL_PER_MINUTE: '10',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
       CORS_CREDENTIALS: 'true',
       TRUSTED_DOCUMENTS: '/etc/gw/trusted.json',
@@ -93,6 +97,8 @@ describe('configuration', () => {
       limits: { depth: 8, aliases: 4, directives: 3, tokens: 500, cost: 1000, mutationFields: 1 },
       maxBodyBytes: 65536,
       introspection: false,
+      graphiql: false,
+      graphiqlPerMinute: 10,
       corsOrigins: ['https://a.example.com', 'http://localhost:5173'],
       corsCredentials: true,
       trustedDocuments: '/etc/gw/trusted.json',
@@ -102,6 +108,12 @@ describe('configuration', () => {
       trustProxyHops: 1,
     });
     expect(config.redisUrl).toBe('redis://:secret@cache:6379');
+  });
+
+  it('turns introspection and GraphiQL off in production, unless told otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).security).toMatchObject({ introspection: false, graphiql: false });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true' }).security.graphiql).toBe(true);
+    expect(loadConfig({}).security).toMatchObject({ introspection: true, graphiql: true });
   });
 
   it('rejects bad security settings, naming each, and never echoing a Redis URL', () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import path from 'node:path';
 
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -18,6 +19,59 @@ import { serve } from './helpers/http.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`);
+
+describe('the GraphiQL page', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await createTestGateway({ graphiqlApiKey: 'sgw_demo-key-in-the-page', security: { graphiqlPerMinute: 5 } });
+  });
+  afterAll(() => t.close());
+
+  const page = (headers: Record<string, string> = {}, address = '10.0.0.1') =>
+    t.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html', ...headers } }, { req: { socket: { remoteAddress: address } } });
+
+  it('is compressed as the browser accepts, and revalidated with its ETag instead of downloaded again', async () => {
+    const plain = await page({ 'accept-encoding': 'identity' }, '10.0.0.2');
+    const html = await plain.text();
+    expect(html.length).toBeGreaterThan(1_000_000);
+    for (const encoding of ['br', 'gzip'] as const) {
+      const response = await page({ 'accept-encoding': encoding === 'br' ? 'gzip, deflate, br' : 'gzip' }, `10.0.1.${encoding.length}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-encoding')).toBe(encoding);
+      expect(response.headers.get('vary')).toContain('Accept-Encoding');
+      // The same page, sent as a fraction of its size.
+      const body = Buffer.from(await response.arrayBuffer());
+      expect((encoding === 'br' ? brotliDecompressSync(body) : gunzipSync(body)).toString('utf8')).toBe(html);
+      expect(body.length).toBeLessThan(html.length / 3);
+    }
+    const etag = plain.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await page({ 'if-none-match': etag }, '10.0.0.3');
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    // It carries the demo key: kept by the browser alone, and never framed by another site.
+    expect(plain.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+    expect(plain.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(html).toContain('Bearer sgw_demo-key-in-the-page');
+  });
+
+  it('may be loaded a limited number of times a minute per address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await page({ 'if-none-match': '"x"', 'accept-encoding': 'identity' }, '10.0.9.9')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect((await page({ 'accept-encoding': 'identity' }, '10.0.9.10')).status).toBe(200);
+  });
+
+  it('is not served when GraphiQL is off, and says how to turn it on', async () => {
+    const off = await createTestGateway({ database: t.database, security: { graphiql: false } });
+    const response = await off.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors[0]).toMatchObject({
+      message: expect.stringContaining('GRAPHIQL=true'),
+      extensions: { code: 'NOT_FOUND' },
+    });
+  });
+});
 
 describe.runIf(available)('GraphiQL in headless Chromium', () => {
   let t: TestGateway;

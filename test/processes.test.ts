@@ -90,7 +90,32 @@ describe('command-line tools', { timeout: 120_000 }, () => {
 
     const unknownOrg = await run('src/auth/apikey-cli.ts', ['create', '--org', 'org-missing']);
     expect(unknownOrg.code).toBe(1);
-    expect(unknownOrg.stderr).toContain('Organization org-missing does not exist.');
+    expect(unknownOrg.stderr).toContain('Organization org-missing does not exist. Pass --create-org to create it');
+    expect(unknownOrg.stderr).toContain(ORG);
+    const withOrg = await run('src/auth/apikey-cli.ts', ['create', '--org', 'org-new-team', '--create-org', '--org-name', 'New team']);
+    expect(withOrg.code).toBe(0);
+    expect(withOrg.stdout).toContain('Created organization org-new-team.');
+    expect(withOrg.stdout).toMatch(/Key \(shown once, store it now\): sgw_/);
+    expect((await run('src/auth/apikey-cli.ts', ['orgs'])).stdout).toContain('org-new-team  New team');
+  });
+
+  it('explain themselves: usage without a database, and what to run on a database that is not migrated', async () => {
+    const help = await run('src/auth/apikey-cli.ts', ['--help'], { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('npm run apikey -- create --org');
+    const empty = await createEmptyDatabase();
+    try {
+      const dataDirOfItsOwn = await mkdtemp(path.join(tmpdir(), 'steps-gateway-unmigrated-'));
+      const listed = await run('src/auth/apikey-cli.ts', ['list'], onPostgres ? { DATABASE_URL: empty.url! } : { DATA_DIR: dataDirOfItsOwn });
+      expect(listed.code).toBe(1);
+      expect(listed.stderr.trim()).toBe('The database is not set up for the gateway: run "npm run db:migrate" first (starting the gateway also applies them).');
+      await rm(dataDirOfItsOwn, { recursive: true, force: true });
+    } finally {
+      await empty.drop();
+    }
+    const unreachable = await run('src/auth/apikey-cli.ts', ['list'], { DATABASE_URL: 'postgresql://someone:hunter2@127.0.0.1:1/steps' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr.trim()).toBe('Cannot reach the database at 127.0.0.1:1/steps (ECONNREFUSED): is Postgres running there, and is DATABASE_URL right?');
   });
 });
 
@@ -102,18 +127,25 @@ describe('npm start', { timeout: 120_000 }, () => {
     expect(result.stderr).toContain('DB_POOL_MAX must be an integer');
   });
 
-  it('stops with a clear message when the port is taken, releasing the database', async () => {
+  it('stops at once, in one line, when the port is taken: before it opens, migrates or seeds a database', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
+    const fresh = path.join(dataDir, 'never-made');
     try {
-      const result = await run('src/main.ts', [], { PORT: String(port) });
+      const result = await run('src/main.ts', [], { PORT: String(port), DATA_DIR: fresh });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`Cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
-      if (!onPostgres) expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
+      expect(result.stderr.trim()).toBe(`Cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE). Set PORT or HOST to another value.`);
+      expect(existsSync(fresh)).toBe(false);
     } finally {
       blocker.close();
     }
+  });
+
+  it('stops in one line, without a stack or a password, when the database cannot be reached', async () => {
+    const result = await run('src/main.ts', [], { PORT: '0', DATABASE_URL: 'postgresql://someone:hunter2@127.0.0.1:1/steps' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('Cannot reach the database at 127.0.0.1:1/steps (ECONNREFUSED): is Postgres running there, and is DATABASE_URL right?');
   });
 
   it('starts, serves queries with a key, reports ready, and exits 0 on SIGTERM', async () => {
@@ -150,13 +182,29 @@ describe('npm start', { timeout: 120_000 }, () => {
         expect(refused.code).toBe(1);
         expect(refused.stderr).toMatch(/is in use by process \d+/);
       }
-      if (demoKey !== undefined) {
-        const graphiql = await (await fetch(url, { headers: { accept: 'text/html' } })).text();
-        expect(graphiql).toContain(`Bearer ${demoKey}`);
-      }
+      // GraphiQL is off in production unless GRAPHIQL=true.
+      const page = await fetch(url, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(404);
+      expect(((await page.json()) as { errors: { message: string }[] }).errors[0]!.message).toContain('GRAPHIQL=true');
     } finally {
       child.kill('SIGTERM');
       expect(await gateway.exited).toBe(0);
+    }
+  });
+
+  it.runIf(!onPostgres)('fills the demo key into GraphiQL only when it listens on a loopback address', async () => {
+    for (const [host, filled] of [['127.0.0.1', true], ['0.0.0.0', false]] as const) {
+      const gateway = await startGateway({ ...env, HOST: host });
+      try {
+        const key = gateway.stderr().match(/Demo API key: (sgw_\S+)/)![1]!;
+        const page = await (await fetch(gateway.url.replace('0.0.0.0', '127.0.0.1'), { headers: { accept: 'text/html' } })).text();
+        expect(page.includes(key), host).toBe(filled);
+        expect(page).toContain('graphiql');
+        if (!filled) expect(gateway.stderr()).toContain('without the key');
+      } finally {
+        gateway.child.kill('SIGTERM');
+        await gateway.exited;
+      }
     }
   });
 

@@ -52,11 +52,6 @@ export async function authenticate(prisma: PrismaClient, key: string, now = new 
  */
 export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntries = 10_000) {
   const cache = new Map<string, { principal: Principal; until: number }>();
-  /** The principal of a key checked recently, without asking the database. */
-  const cached = (key: string): Principal | undefined => {
-    const entry = cache.get(hashKey(key));
-    return entry !== undefined && entry.until > Date.now() ? entry.principal : undefined;
-  };
   /**
    * Lookups under way, by key hash: when a busy key's entry expires, the requests that arrive meanwhile wait
    * for the one lookup rather than each sending their own. A waiter whose shared lookup fails (its request
@@ -95,7 +90,7 @@ export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntrie
     }
     return principal;
   };
-  return { verify, cached };
+  return { verify };
 }
 
 export interface CreatedKey {
@@ -104,17 +99,39 @@ export interface CreatedKey {
   organizationId: string;
   name: string | null;
   expiresAt: Date | null;
+  /** Whether the organization was created with the key (`createOrganization`). */
+  organizationCreated: boolean;
 }
 
-/** Creates a key for an existing organization. The key itself is returned once and never stored. */
+export class UnknownOrganizationError extends Error {
+  override name = 'UnknownOrganizationError';
+}
+
+/**
+ * Creates a key for an organization. The key itself is returned once and never stored. An organization that
+ * does not exist is created when `createOrganization` says with which name (the gateway's own database starts
+ * with none; a Letta server's database has its own); otherwise it is refused, naming some that exist.
+ */
 export async function createKey(
   prisma: PrismaClient,
   organizationId: string,
   name?: string,
   expiresAt?: Date,
+  createOrganization?: { name: string },
 ): Promise<CreatedKey> {
   const organization = await prisma.organization.findUnique({ where: { id: organizationId }, select: { id: true } });
-  if (organization === null) throw new Error(`Organization ${organizationId} does not exist.`);
+  let organizationCreated = false;
+  if (organization === null) {
+    if (createOrganization === undefined) {
+      const known = await listOrganizations(prisma, 5);
+      throw new UnknownOrganizationError(
+        `Organization ${organizationId} does not exist. Pass --create-org to create it (--org-name names it)` +
+          (known.length > 0 ? `, or use one that exists: ${known.map((org) => org.id).join(', ')} ("apikey orgs" lists them all).` : '.'),
+      );
+    }
+    await prisma.organization.create({ data: { id: organizationId, name: createOrganization.name } });
+    organizationCreated = true;
+  }
   const key = generateKey();
   const row = await prisma.gatewayApiKey.create({
     data: {
@@ -126,7 +143,17 @@ export async function createKey(
       expiresAt: expiresAt ?? null,
     },
   });
-  return { id: row.id, key, organizationId, name: row.name, expiresAt: row.expiresAt };
+  return { id: row.id, key, organizationId, name: row.name, expiresAt: row.expiresAt, organizationCreated };
+}
+
+/** Organizations, oldest first (at most `limit`). */
+export async function listOrganizations(prisma: PrismaClient, limit?: number) {
+  return prisma.organization.findMany({
+    where: { isDeleted: false },
+    select: { id: true, name: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    ...(limit !== undefined ? { take: limit } : {}),
+  });
 }
 
 export async function listKeys(prisma: PrismaClient) {

@@ -13,8 +13,6 @@ import { keyFromAuthorization, type Principal } from './api-keys.ts';
 export interface ApiKeyAuthOptions {
   /** Checks a well-formed key: its principal, or undefined for an unknown, revoked or expired key. */
   verify: (key: string) => Promise<Principal | undefined>;
-  /** A key's principal when it was checked recently, without the database. */
-  cached: (key: string) => Principal | undefined;
   logger: Logger;
   requestIdOf: (request: Request) => string;
   requestLimiter?: RequestLimiter | undefined;
@@ -51,8 +49,8 @@ function rateLimitHeaders(decision: RateDecision): Record<string, string> {
 /**
  * Authenticates every GraphQL request by its API key before the document is even parsed, so nothing about
  * the schema leaks without a key, then applies the key's rate limit. Addresses that keep failing to
- * authenticate are refused for the rest of the minute. GraphiQL's page itself is public; the queries it
- * sends carry the key.
+ * authenticate are refused for the rest of the minute, except for valid keys. GraphiQL's page is served by
+ * its own plugin; the queries it sends carry the key.
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions) {
   const { verify, logger, requestIdOf, requestLimiter, authFailureLimiter } = options;
@@ -67,22 +65,27 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       const address = clientAddress(request, serverContext, options.trustProxyHops);
 
       const key = keyFromAuthorization(request.headers.get('authorization'));
+      let blockedMs = 0;
       if (authFailureLimiter !== undefined) {
-        const waitMs = await authFailureLimiter.blockedFor(address).catch((error: unknown) => {
+        blockedMs = await authFailureLimiter.blockedFor(address).catch((error: unknown) => {
           logger.warn('authentication throttle unavailable', { requestId, ...describeError(error) });
           return 0;
         });
-        // A refused address is not even looked up; only a key checked recently (its client is known to be
-        // legitimate, perhaps behind the same proxy as the guesser) still gets in.
-        if (waitMs > 0 && (key === undefined || options.cached(key) === undefined)) {
-          logger.warn('authentication refused: too many failures', { requestId, address });
-          endResponse(
-            errorResponse(429, `Too many failed authentication attempts from your address. Retry after ${seconds(waitMs)} seconds.`, 'RATE_LIMITED', {
-              'retry-after': seconds(waitMs),
-            }),
-          );
-          return;
-        }
+      }
+      const refuse = () => {
+        logger.warn('authentication refused: too many failures', { requestId, address });
+        endResponse(
+          errorResponse(429, `Too many failed authentication attempts from your address. Retry after ${seconds(blockedMs)} seconds.`, 'RATE_LIMITED', {
+            'retry-after': seconds(blockedMs),
+          }),
+        );
+      };
+      // A refused address is not looked up for a missing or malformed key. A well-formed key still is: many
+      // clients may share one address (a NAT, a proxy), and one that keeps failing must not lock out the
+      // others, so a valid key always gets in. Only what fails stays refused.
+      if (blockedMs > 0 && key === undefined) {
+        refuse();
+        return;
       }
 
       let principal: Principal | undefined;
@@ -94,6 +97,10 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
         return;
       }
       if (principal === undefined) {
+        if (blockedMs > 0) {
+          refuse();
+          return;
+        }
         logger.info('authentication failed: no valid key', { requestId, address });
         await authFailureLimiter?.record(address).catch((error: unknown) => {
           logger.warn('authentication throttle unavailable', { requestId, ...describeError(error) });

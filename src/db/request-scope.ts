@@ -7,6 +7,8 @@ import { inTraceContext } from '../tracing.ts';
  * client going away) and the connections its statements hold right now, so that they can be cancelled.
  */
 export interface RequestScope {
+  /** The request's id (its `x-request-id`), which every log line written for it carries. */
+  requestId: string;
   signal: AbortSignal;
   /** Connections checked out for this request; a driver-specific handle per connection. */
   connections: Set<unknown>;

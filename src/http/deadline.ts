@@ -20,7 +20,7 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
       // One signal for both ends of a request: its deadline, and its client going away. (Not AbortSignal.any:
       // on Node 20 the signals it makes are kept alive long after their request, a leak under load.)
       const deadline = new AbortController();
-      const scope: RequestScope = { signal: deadline.signal, connections: new Set(), mayHaveWritten: false };
+      const scope: RequestScope = { requestId: requestIdOf(request), signal: deadline.signal, connections: new Set(), mayHaveWritten: false };
       const clientGone = () => deadline.abort();
       request.signal.addEventListener('abort', clientGone, { once: true });
       scope.signal.addEventListener(

@@ -27,13 +27,16 @@ const decision = (allowed: boolean, limit: number, result: RateLimiterRes): Rate
   resetMs: Math.max(0, result.msBeforeNext),
 });
 
-/** Requests per minute per API key; `undefined` when the limit is off. */
-export function createRequestLimiter(perMinute: number, redis: Redis | undefined) {
+/**
+ * Requests per minute per key of `name`'s kind (an API key's id for GraphQL requests, a client address for
+ * GraphiQL's page); `undefined` when the limit is off.
+ */
+export function createRequestLimiter(perMinute: number, redis: Redis | undefined, name = 'requests') {
   if (perMinute <= 0) return undefined;
-  const requests = limiter('requests', perMinute, redis);
-  return async (apiKeyId: string): Promise<RateDecision> => {
+  const requests = limiter(name, perMinute, redis);
+  return async (key: string): Promise<RateDecision> => {
     try {
-      return decision(true, perMinute, await requests.consume(apiKeyId));
+      return decision(true, perMinute, await requests.consume(key));
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return decision(false, perMinute, rejection);
       throw rejection;
