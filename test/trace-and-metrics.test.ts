@@ -8,7 +8,7 @@ let tenant: Awaited<ReturnType<typeof createTenant>>;
 
 const TRACE = `query($id: ID!) { step(id: $id) { trace {
   id requestJson responseJson stepId agentId agentTags callType runId source orgId userId compactionSettings llmConfig
-  billingContext { planType } latencyMs createdById lastUpdatedById createdAt updatedAt step { id }
+  latencyMs createdById lastUpdatedById createdAt updatedAt step { id }
 } } }`;
 
 beforeAll(async () => {
@@ -57,7 +57,6 @@ describe('Step.trace', () => {
             userId: 'user-1',
             compactionSettings: { mode: 'sliding' },
             llmConfig: { model: 'gpt-4o-mini' },
-            billingContext: null,
             latencyMs: null,
             createdById: 'user-1',
             lastUpdatedById: 'user-1',
@@ -85,6 +84,25 @@ describe('Step.trace', () => {
     const newest = await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:05Z' });
     const result = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { trace { id } } }`, { id: stepId });
     expect(result.body).toEqual({ data: { step: { trace: { id: newest } } } });
+  });
+
+  it("gives an agent step's trace the LLM latency Letta measured for the step, and none to other calls", async () => {
+    const measured = await insertStep(t.db, tenant.organizationId);
+    await insertMetrics(t.db, measured, { llm_request_ns: '1234567891' });
+    const traced = await insertTrace(t.db, tenant.organizationId, measured, { call_type: 'agent_step' });
+    const unmeasured = await insertStep(t.db, tenant.organizationId);
+    await insertTrace(t.db, tenant.organizationId, unmeasured, { call_type: 'agent_step' });
+    const summarized = await insertStep(t.db, tenant.organizationId);
+    await insertMetrics(t.db, summarized, { llm_request_ns: '5000000' });
+    await insertTrace(t.db, tenant.organizationId, summarized, { call_type: 'summarization' });
+    const { result, statements } = await t.statements(() =>
+      t.graphql(tenant.key, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Step { trace { latencyMs } } } }`, { ids: [measured, unmeasured, summarized] }),
+    );
+    expect(result.body).toEqual({ data: { nodes: [{ trace: { latencyMs: 1234 } }, { trace: { latencyMs: null } }, { trace: { latencyMs: null } }] } });
+    // The key, then the steps, their traces, and the metrics of all of them: one statement each.
+    expect(statements).toHaveLength(4);
+    const node = await t.graphql(tenant.key, `query($id: ID!) { node(id: $id) { ... on ProviderTrace { latencyMs } } }`, { id: traced });
+    expect(node.body).toEqual({ data: { node: { latencyMs: 1234 } } });
   });
 
   it('is reachable as a node', async () => {

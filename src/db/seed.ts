@@ -76,21 +76,175 @@ const MODELS = [
   { providerName: 'google_ai', model: 'gemini-2.5-flash', handle: 'google_ai/gemini-2.5-flash', endpoint: 'https://generativelanguage.googleapis.com', window: 1048576, reasoning: 'none' },
 ] as const;
 
-const TOOLS = [
-  { name: 'web_search', input: (r: ReturnType<typeof random>) => ({ query: r.pick(['letta agents memory', 'postgres keyset pagination', 'weather in Paris', 'graphql dataloader']) }) },
-  { name: 'archival_memory_search', input: (r: ReturnType<typeof random>) => ({ query: r.pick(['customer preferences', 'last order', 'project deadline']), page: r.int(0, 3) }) },
-  { name: 'run_code', input: (r: ReturnType<typeof random>) => ({ language: 'python', code: `print(${r.int(2, 99)} ** 2)` }) },
-  { name: 'send_email', input: (r: ReturnType<typeof random>) => ({ to: `user${r.int(1, 50)}@example.com`, subject: 'Your summary' }) },
-] as const;
+type Random = ReturnType<typeof random>;
 
-const USER_PROMPTS = [
-  'Can you summarize what we discussed yesterday?',
-  'Find me three papers on agent memory.',
-  'What is 17 squared?',
-  'Email the weekly report to the team.',
-  'Why did my last deployment fail?',
-  'Remember that I prefer short answers.',
+/** One tool call of a scenario: what the agent asked for and what the tool answered. */
+interface ToolRound {
+  name: string;
+  input: Row;
+  /** The tool's answer: a string (usually JSON), or text and image parts. */
+  output: string | Row[];
+}
+
+/**
+ * What a step is about: the user's request, the tool calls the agent makes for it (one to four, each answered
+ * by what that tool would return for that input), and the reply that follows from the answers. Numbers are
+ * computed, so the demo reads true in GraphiQL: `print(17 ** 2)` returns 289, and the reply says so.
+ */
+interface Scenario {
+  prompt: string;
+  rounds: ToolRound[];
+  reply: string;
+  /** A tool that needs a person's approval first (sending email). */
+  sensitive?: boolean;
+}
+
+const ok = (message: string) => JSON.stringify({ status: 'OK', message });
+
+const PAPERS = [
+  'MemGPT: Towards LLMs as Operating Systems',
+  'Generative Agents: Interactive Simulacra of Human Behavior',
+  'Reflexion: Language Agents with Verbal Reinforcement Learning',
+  'Cognitive Architectures for Language Agents',
+  'A Survey on the Memory Mechanism of Large Language Model based Agents',
 ];
+const CITIES = [
+  { city: 'Paris', celsius: 14, sky: 'light rain' },
+  { city: 'Tokyo', celsius: 22, sky: 'clear skies' },
+  { city: 'Lisbon', celsius: 19, sky: 'sunshine' },
+  { city: 'Oslo', celsius: 3, sky: 'snow showers' },
+];
+const FAILED_DEPLOYS = [
+  { service: 'billing-api', cause: 'the environment variable STRIPE_KEY is not set', fix: 'set STRIPE_KEY in the production environment' },
+  { service: 'web', cause: 'the health check on /readyz timed out after 30 s', fix: 'raise the start-up timeout or speed up migrations' },
+  { service: 'worker', cause: 'the image could not be pulled (401 from the registry)', fix: 'renew the registry token' },
+];
+
+const SCENARIOS: ((r: Random) => Scenario)[] = [
+  (r) => {
+    const n = r.int(2, 99);
+    return {
+      prompt: `What is ${n} squared?`,
+      rounds: [{ name: 'run_code', input: { language: 'python', code: `print(${n} ** 2)` }, output: JSON.stringify({ status: 'OK', stdout: `${n * n}\n` }) }],
+      reply: `${n} squared is ${n * n}.`,
+    };
+  },
+  (r) => {
+    const [a, b] = [r.int(100, 999), r.int(2, 60)];
+    return {
+      prompt: `If a run costs $${a} a day, what does it cost over ${b} days?`,
+      rounds: [{ name: 'run_code', input: { language: 'python', code: `print(${a} * ${b})` }, output: JSON.stringify({ status: 'OK', stdout: `${a * b}\n` }) }],
+      reply: `$${a} a day for ${b} days comes to $${(a * b).toLocaleString('en-US')}.`,
+    };
+  },
+  (r) => {
+    const start = r.int(0, 2);
+    const found = PAPERS.slice(start, start + 3);
+    return {
+      prompt: 'Find me three papers on agent memory.',
+      rounds: [
+        { name: 'web_search', input: { query: 'agent memory' }, output: JSON.stringify({ status: 'OK', results: [PAPERS[4]] }) },
+        { name: 'web_search', input: { query: 'LLM agent long-term memory papers' }, output: JSON.stringify({ status: 'OK', results: found }) },
+      ],
+      reply: `Here are three: ${found.map((title) => `"${title}"`).join(', ')}.`,
+    };
+  },
+  (r) => {
+    const place = r.pick(CITIES);
+    return {
+      prompt: `What is the weather in ${place.city} right now?`,
+      rounds: [
+        { name: 'web_search', input: { query: `weather in ${place.city}` }, output: JSON.stringify({ status: 'OK', results: [`${place.city}: ${place.celsius} °C, ${place.sky}`] }) },
+      ],
+      reply: `It is ${place.celsius} °C in ${place.city}, with ${place.sky}.`,
+    };
+  },
+  (r) => {
+    const day = r.pick(['Monday', 'Tuesday', 'Wednesday', 'Thursday']);
+    return {
+      prompt: 'Can you summarize what we discussed yesterday?',
+      rounds: [
+        {
+          name: 'archival_memory_search',
+          input: { query: 'conversation yesterday', page: 0 },
+          output: JSON.stringify({ status: 'OK', results: [`${day}: planned the Q3 launch; agreed to move the beta to the 14th`, `${day}: asked for shorter status emails`] }),
+        },
+      ],
+      reply: 'Yesterday we planned the Q3 launch, moved the beta to the 14th, and you asked for shorter status emails.',
+    };
+  },
+  (r) => {
+    const deploy = r.pick(FAILED_DEPLOYS);
+    return {
+      prompt: 'Why did my last deployment fail?',
+      rounds: [
+        {
+          name: 'archival_memory_search',
+          input: { query: 'last deployment', page: 0 },
+          output: JSON.stringify({ status: 'OK', results: [`deploy #${r.int(100, 999)} of ${deploy.service}: failed`] }),
+        },
+        { name: 'web_search', input: { query: `${deploy.service} deploy logs` }, output: JSON.stringify({ status: 'OK', results: [`error: ${deploy.cause}`] }) },
+      ],
+      reply: `The ${deploy.service} deployment failed because ${deploy.cause}. To fix it, ${deploy.fix}.`,
+    };
+  },
+  () => ({
+    prompt: 'Remember that I prefer short answers.',
+    rounds: [{ name: 'core_memory_append', input: { label: 'human', content: 'Prefers short answers.' }, output: ok('None') }],
+    reply: 'Noted: short answers from now on.',
+  }),
+  (r) => {
+    const to = `team-${r.pick(['eng', 'sales', 'ops'])}@example.com`;
+    return {
+      prompt: 'Email the weekly report to the team.',
+      rounds: [
+        { name: 'archival_memory_search', input: { query: 'weekly report', page: 0 }, output: JSON.stringify({ status: 'OK', results: ['weekly-report.md: 12 issues closed, 3 opened'] }) },
+        { name: 'send_email', input: { to, subject: 'Weekly report', body: '12 issues closed, 3 opened.' }, output: ok(`sent to ${to}`) },
+      ],
+      reply: `Done: the weekly report went to ${to}.`,
+      sensitive: true,
+    };
+  },
+  (r) => {
+    const days = r.int(3, 14);
+    return {
+      prompt: `Plot my token usage over the last ${days} days.`,
+      rounds: [
+        { name: 'run_code', input: { language: 'python', code: `plot_usage(days=${days})` }, output: [{ type: 'text', text: `Token usage, last ${days} days.` }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+      ],
+      reply: `Here is your token usage over the last ${days} days.`,
+    };
+  },
+  (r) => {
+    const n = r.int(3, 9);
+    return {
+      prompt: `Find the ${n} most recent support tickets about refunds and tell me how many are still open.`,
+      rounds: [
+        { name: 'archival_memory_search', input: { query: 'support tickets refund', page: 0 }, output: JSON.stringify({ status: 'OK', results: [`${n} tickets found`] }) },
+        { name: 'archival_memory_search', input: { query: 'support tickets refund', page: 1 }, output: JSON.stringify({ status: 'OK', results: [] }) },
+        { name: 'run_code', input: { language: 'python', code: `print(sum(t.open for t in tickets[:${n}]))` }, output: JSON.stringify({ status: 'OK', stdout: `${Math.ceil(n / 3)}\n` }) },
+        { name: 'core_memory_append', input: { label: 'human', content: 'Tracks refund tickets.' }, output: ok('None') },
+      ],
+      reply: `${Math.ceil(n / 3)} of the ${n} most recent refund tickets are still open.`,
+    };
+  },
+];
+
+/** Why an agent calls a tool, as its reasoning says it. */
+function reasoningFor(tool: string, round: number): string {
+  const why: Record<string, string> = {
+    run_code: 'This needs an exact computation: I will run it rather than guess.',
+    web_search: round === 0 ? 'I should look this up on the web.' : 'The first search was too broad; I will narrow it.',
+    archival_memory_search: round === 0 ? 'The answer should be in archival memory; I will search it.' : 'I will read the next page of results.',
+    core_memory_append: 'This is worth remembering about the user.',
+    send_email: 'I have the report; now I send it.',
+  };
+  return why[tool] ?? `I will call ${tool}.`;
+}
+
+/** Every tool the demo's agents have, as their provider requests list them. */
+const TOOL_NAMES = ['archival_memory_search', 'core_memory_append', 'run_code', 'send_email', 'send_message', 'web_search'];
+
 const TAGS = {
   positive: ['helpful', 'great-reasoning', 'fast', 'needs-review'],
   negative: ['hallucination', 'slow', 'wrong-tool', 'formatting', 'regression', 'needs-review'],
@@ -140,7 +294,10 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
     const roll = r.next();
     const failure = roll < 0.08 ? r.pick(FAILURES) : undefined;
     const status = failure ? 'FAILED' : roll < 0.11 ? 'CANCELLED' : roll < 0.14 ? 'PENDING' : 'SUCCESS';
-    const needsApproval = status === 'SUCCESS' && r.chance(0.08);
+    // What the step is about, drawn from a stream of its own, so that the step's own values stay the same
+    // whatever a scenario draws. Only a step that sends email waits for approval.
+    const scenario = r.pick(SCENARIOS)(random(hashSeed(`${key}|scenario`, options.seed)));
+    const needsApproval = status === 'SUCCESS' && scenario.sensitive === true && r.chance(0.6);
     const stopReason = failure?.stopReason ?? (status === 'CANCELLED' ? 'cancelled' : status === 'PENDING' ? null : needsApproval ? 'requires_approval' : r.pick(SUCCESS_STOPS));
     const promptTokens = r.int(800, 24_000);
     const completionTokens = status === 'PENDING' ? 0 : r.int(20, 1500);
@@ -207,8 +364,8 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
         ...fields,
       });
     };
-    const reasoningParts = () => {
-      const text = r.pick(['The user wants a summary; I should search memory first.', 'I need to call a tool to answer this.', 'Let me check the facts before replying.']);
+    /** The model's reasoning before a call: why it calls the tool, or that it can answer now. */
+    const reasoningParts = (text: string) => {
       switch (m.reasoning) {
         case 'native':
           return r.chance(0.15)
@@ -227,22 +384,18 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
     let t = 0;
     if (index % 50 === 0) message('system', t++, { content: [{ type: 'text', text: 'You are a helpful agent with long-term memory.' }] });
     if (index % 40 === 7) message('summary', t++, { content: [{ type: 'text', text: '{"type": "system_alert", "message": "Earlier messages were summarized."}' }] });
+    const prompt = scenario.prompt;
     // User input: plain, legacy text-only, or with an image.
-    const prompt = r.pick(USER_PROMPTS);
     if (r.chance(0.1)) message('user', t++, { text: prompt, content: null });
     else if (r.chance(0.1)) message('user', t++, { content: [{ type: 'text', text: prompt }, { type: 'image', source: { type: 'letta', file_id: `file-${r.uuid()}`, media_type: 'image/png', detail: 'auto' } }] });
     else message('user', t++, { content: [{ type: 'text', text: prompt }] });
 
     if (status !== 'PENDING') {
-      // One to four tool calls before the reply: about eight messages per step in all.
-      const rounds = r.int(1, 4);
-      for (let round = 0; round < rounds; round++) {
-        const last = round === rounds - 1;
-        const tool = r.pick(TOOLS);
-        const input = tool.input(r);
-        const call = toolCall(tool.name, input);
+      for (const [round, { name, input, output }] of scenario.rounds.entries()) {
+        const last = round === scenario.rounds.length - 1;
+        const call = toolCall(name, input);
         message('assistant', (t += 400), {
-          content: [...reasoningParts(), ...(r.chance(0.3) ? [{ type: 'tool_call', id: call.id, name: tool.name, input }] : [])],
+          content: [...reasoningParts(reasoningFor(name, round)), ...(r.chance(0.3) ? [{ type: 'tool_call', id: call.id, name, input }] : [])],
           tool_calls: [call],
         });
         if (last && needsApproval) {
@@ -255,26 +408,24 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
             denial_reason: approved ? null : 'Not allowed to send email on weekends.',
             approvals: [
               { type: 'approval', tool_call_id: call.id, approve: approved, reason: approved ? null : 'Not allowed to send email on weekends.' },
-              ...(approved ? [{ tool_call_id: call.id, status: 'success', func_response: '{"status": "OK", "message": "sent"}', stdout: [], stderr: [] }] : []),
+              ...(approved ? [{ tool_call_id: call.id, status: 'success', func_response: output, stdout: [], stderr: [] }] : []),
             ],
           });
           break;
         }
         const errored = last && status === 'FAILED' && r.chance(0.5);
-        const listResponse = !errored && r.chance(0.1);
-        const funcResponse = listResponse
-          ? [{ type: 'text', text: 'Chart attached.' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }]
-          : JSON.stringify({ status: errored ? 'Failed' : 'OK', message: errored ? 'Tool execution timed out' : `result ${r.int(1, 999)}` });
+        const funcResponse = errored ? JSON.stringify({ status: 'Failed', message: `${name} timed out after 30 s` }) : output;
+        const text = typeof funcResponse === 'string' ? funcResponse : String((funcResponse[0] as { text?: string }).text ?? '');
         message('tool', (t += r.int(100, 3000)), {
-          name: tool.name,
+          name,
           tool_call_id: call.id,
-          content: [{ type: 'tool_return', tool_call_id: call.id, content: typeof funcResponse === 'string' ? funcResponse : 'Chart attached.', is_error: errored }],
+          content: [{ type: 'tool_return', tool_call_id: call.id, content: text, is_error: errored }],
           tool_returns: [{ tool_call_id: call.id, status: errored ? 'error' : 'success', func_response: funcResponse, stdout: errored ? [] : ['ok'], stderr: errored ? ['TimeoutError'] : [] }],
         });
       }
       if (status === 'SUCCESS' && !needsApproval) {
-        const reply = toolCall('send_message', { message: r.pick(['Here is the summary you asked for.', 'Done! The email was sent.', '17 squared is 289.', 'I found three papers.']) });
-        message('assistant', (t += 600), { content: reasoningParts(), tool_calls: [reply] });
+        const reply = toolCall('send_message', { message: scenario.reply });
+        message('assistant', (t += 600), { content: reasoningParts('I have what I need; I will answer briefly.'), tool_calls: [reply] });
         message('tool', (t += 5), {
           name: 'send_message',
           tool_call_id: reply.id,
@@ -301,7 +452,7 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
         request_json: {
           model: m.model,
           messages: [{ role: 'system', content: 'You are a helpful agent with long-term memory.' }, { role: 'user', content: prompt }],
-          tools: TOOLS.map((tool) => ({ type: 'function', function: { name: tool.name } })),
+          tools: TOOL_NAMES.map((name) => ({ type: 'function', function: { name } })),
           temperature: 0.7,
         },
         response_json: failure

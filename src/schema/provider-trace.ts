@@ -5,17 +5,6 @@ import { NodeInterface } from './node.ts';
 import { fieldsSelected } from './selection.ts';
 import { StepType } from './step.ts';
 
-const BillingContextType = builder
-  .objectRef<{ planType: string | null; costSource: string | null; customerId: string | null }>('BillingContext')
-  .implement({
-    description: 'Billing context for LLM request cost tracking.',
-    fields: (t) => ({
-      planType: t.exposeString('planType', { nullable: true, description: 'Subscription tier.' }),
-      costSource: t.exposeString('costSource', { nullable: true, description: "Cost source: 'quota' or 'credits'." }),
-      customerId: t.exposeString('customerId', { nullable: true, description: 'Customer ID for billing records.' }),
-    }),
-  });
-
 export const ProviderTraceType = builder.objectRef<Stored<ProviderTrace>>('ProviderTrace').implement({
   description: "Letta's internal representation of a provider trace: the raw request sent to the LLM provider and its response.",
   interfaces: [NodeInterface],
@@ -50,16 +39,16 @@ export const ProviderTraceType = builder.objectRef<Stored<ProviderTrace>>('Provi
       description: 'LLM configuration used for this call (non-summarization calls only).',
       resolve: (trace) => trace.llmConfig,
     }),
-    billingContext: t.field({
-      type: BillingContextType,
-      nullable: true,
-      description: 'Billing context for LLM request cost tracking. Letta does not store it with the trace, so it is null here.',
-      resolve: () => null,
-    }),
     latencyMs: t.int({
       nullable: true,
-      description: "LLM request latency in milliseconds. Not stored with the trace; see the step's `metrics.llmRequestNs`.",
-      resolve: () => null,
+      description:
+        "LLM request latency in milliseconds: for an agent step's trace, the time Letta measured for the step's LLM request " +
+        "(its metrics' `llmRequestNs`). Null for other calls (a summarization's) and where no metrics were recorded.",
+      resolve: async (trace, _args, ctx) => {
+        if (trace.stepId === null || (trace.callType !== null && trace.callType !== 'agent_step')) return null;
+        const metrics = await ctx.loaders.metricsByStepId.load(trace.stepId, ['id', 'llmRequestNs']);
+        return metrics?.llmRequestNs == null ? null : Number(metrics.llmRequestNs / 1_000_000n);
+      },
     }),
     createdById: t.exposeString('createdById', { nullable: true, description: 'The id of the user that made this object.' }),
     lastUpdatedById: t.exposeString('lastUpdatedById', {

@@ -54,7 +54,7 @@ export const connectionItemField = (field: string) => CONNECTION_ITEMS.map((path
 export const COLUMNS_READ_BY = {
   Step: {},
   Message: { content: ['content', 'text'], step: ['stepId'] },
-  ProviderTrace: { step: ['stepId'] },
+  ProviderTrace: { step: ['stepId'], latencyMs: ['stepId', 'callType'] },
   StepMetrics: {},
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
