@@ -11,6 +11,7 @@ import { seed } from '../src/db/seed.ts';
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serve } from './helpers/http.ts';
+import { NEEDS_CHROMIUM } from './helpers/requirements.ts';
 
 /**
  * GraphiQL in a real browser: Debian's Chromium, headless, driven by playwright-core. `.ci/run` installs
@@ -73,7 +74,7 @@ describe('the GraphiQL page', () => {
   });
 });
 
-describe.runIf(available)('GraphiQL in headless Chromium', () => {
+describe.runIf(available)(`GraphiQL in headless Chromium ${NEEDS_CHROMIUM}`, () => {
   let t: TestGateway;
   let server: Awaited<ReturnType<typeof serve>>;
   let browser: BrowserContext;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from './helpers/database.ts';
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { NEEDS_POSTGRES } from './helpers/requirements.ts';
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -81,7 +82,7 @@ describe('/metrics', () => {
     expect(allowed.text).toContain('steps_gateway_graphql_requests_total');
   });
 
-  it.runIf(onPostgres)('shows the pool in use on Postgres', async () => {
+  it.runIf(onPostgres)(`shows the pool in use on Postgres ${NEEDS_POSTGRES}`, async () => {
     await t.graphql(tenant.key, '{ steps(first: 1) { nodes { id } } }');
     const { text } = await scrape();
     expect(sample(text, 'steps_gateway_db_pool_connections{state="total"}')).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { STEP_COUNT_LIMIT, stepConditions, stepCountSql, stepPageSql, type StepF
 import { onPostgres } from './helpers/database.ts';
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { NEEDS_POSTGRES } from './helpers/requirements.ts';
 
 /**
  * The shape of the work behind a query, which the benchmark's figures rest on: which columns are read, how
@@ -106,7 +107,7 @@ describe('totalCount', () => {
   });
 });
 
-describe.runIf(onPostgres)('indexes', () => {
+describe.runIf(onPostgres)(`indexes ${NEEDS_POSTGRES}`, () => {
   it('serve every filter of StepFilter, for a page and for a count, without reading steps sequentially', async () => {
     const [sample] = await t.db.sql.query<{ agent_id: string; run_id: string; trace_id: string }>(
       'SELECT agent_id, run_id, trace_id FROM steps WHERE organization_id = $1 LIMIT 1',

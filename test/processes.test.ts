@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
 import { startGateway } from './helpers/process.ts';
 import { redisUrl } from './helpers/redis.ts';
+import { NEEDS_EMBEDDED } from './helpers/requirements.ts';
 
 /**
  * The commands a user runs (npm start, db:seed, apikey), as separate processes against a database of their
@@ -192,7 +193,7 @@ describe('npm start', { timeout: 120_000 }, () => {
     }
   });
 
-  it.runIf(!onPostgres)('fills the demo key into GraphiQL only when it listens on a loopback address', async () => {
+  it.runIf(!onPostgres)(`fills the demo key into GraphiQL only when it listens on a loopback address ${NEEDS_EMBEDDED}`, async () => {
     for (const [host, filled] of [['127.0.0.1', true], ['0.0.0.0', false]] as const) {
       const gateway = await startGateway({ ...env, HOST: host });
       try {

@@ -9,6 +9,7 @@ import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, send, serve, type HttpResult } from './helpers/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../scripts/lib/private-postgres.ts';
+import { NEEDS_POSTGRES } from './helpers/requirements.ts';
 
 // These tests stop, restart and break a Postgres cluster of their own; they run with the Postgres suite.
 let cluster: PrivatePostgres;
@@ -45,7 +46,7 @@ interface Sent {
   tags?: string[];
 }
 
-describe.runIf(onPostgres)('a database outage', () => {
+describe.runIf(onPostgres)(`a database outage ${NEEDS_POSTGRES}`, () => {
   it(
     'fails requests fast with SERVICE_UNAVAILABLE, recovers within a second of Postgres coming back, and loses no write',
     async () => {

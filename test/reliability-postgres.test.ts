@@ -7,6 +7,7 @@ import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/dat
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, serve } from './helpers/http.ts';
+import { NEEDS_POSTGRES } from './helpers/requirements.ts';
 
 // Timeouts, cancellation and concurrency need a real Postgres: these run with the Postgres suite.
 let database: TestDatabase;
@@ -83,7 +84,7 @@ async function lock(sql: string, params: unknown[] = []) {
 
 const LIST = '{ steps(first: 5) { totalCount nodes { id } } }';
 
-describe.runIf(onPostgres)('slow statements', () => {
+describe.runIf(onPostgres)(`slow statements ${NEEDS_POSTGRES}`, () => {
   it('cancels a statement at the statement timeout and answers TIMEOUT', async () => {
     const { post } = await gateway({ statementTimeoutMs: 300 });
     await post(LIST);
@@ -166,7 +167,7 @@ describe.runIf(onPostgres)('slow statements', () => {
   });
 });
 
-describe.runIf(onPostgres)('Idempotency-Key under failure and concurrency', () => {
+describe.runIf(onPostgres)(`Idempotency-Key under failure and concurrency ${NEEDS_POSTGRES}`, () => {
   const mutation = (stepId: string, tag: string) =>
     `mutation { setStepFeedback(input: { stepId: "${stepId}", tags: ["${tag}"] }) { step { id tags } } }`;
 
@@ -216,7 +217,7 @@ describe.runIf(onPostgres)('Idempotency-Key under failure and concurrency', () =
   });
 });
 
-describe.runIf(onPostgres)('concurrent writes', () => {
+describe.runIf(onPostgres)(`concurrent writes ${NEEDS_POSTGRES}`, () => {
   it('200 concurrent feedback mutations from several keys on a few steps end in the set union, with no duplicates', async () => {
     const { http } = await gateway({ poolMax: 20 });
     const keys = [tenant.key, ...(await Promise.all([1, 2, 3].map((i) => createKey(database.db.prisma, tenant.organizationId, `writer ${i}`)))).map((k) => k.key)];

@@ -6,6 +6,7 @@ import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/dat
 import { createTenant } from './helpers/factories.ts';
 import { postGraphQL, send } from './helpers/http.ts';
 import { startGateway } from './helpers/process.ts';
+import { NEEDS_POSTGRES } from './helpers/requirements.ts';
 
 // Slow requests are made by holding a lock from another session: this needs Postgres.
 let database: TestDatabase;
@@ -39,7 +40,7 @@ async function lockSteps() {
 
 const LIST = '{ steps(first: 5) { totalCount } }';
 
-describe.runIf(onPostgres)('shutdown', { timeout: 120_000 }, () => {
+describe.runIf(onPostgres)(`shutdown ${NEEDS_POSTGRES}`, { timeout: 120_000 }, () => {
   it('on SIGTERM, reports draining at once, refuses new requests, lets slow requests finish, and exits 0', async () => {
     const gateway = await start({ SHUTDOWN_GRACE_MS: '10000' });
     const release = await lockSteps();

@@ -9,6 +9,7 @@ import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, serve } from './helpers/http.ts';
 import { connectTestRedis } from './helpers/redis.ts';
+import { NEEDS_REDIS } from './helpers/requirements.ts';
 
 let database: TestDatabase;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -77,7 +78,7 @@ describe('rate limits per API key', () => {
 
   it('shares the count between replicas through Redis', async (context) => {
     const redis = await connectTestRedis();
-    if (redis === undefined) return context.skip();
+    if (redis === undefined) return context.skip(NEEDS_REDIS.slice(1, -1));
     closers.push(async () => redis.disconnect());
     const key = await createTenant(database.db, 'Shared');
     const a = await replica({ rateLimitPerMinute: 6 }, redis);

@@ -88,40 +88,6 @@ export default {
         "name": "BigInt"
       },
       {
-        "kind": "OBJECT",
-        "name": "BillingContext",
-        "fields": [
-          {
-            "name": "costSource",
-            "type": {
-              "kind": "SCALAR",
-              "name": "String",
-              "ofType": null
-            },
-            "args": []
-          },
-          {
-            "name": "customerId",
-            "type": {
-              "kind": "SCALAR",
-              "name": "String",
-              "ofType": null
-            },
-            "args": []
-          },
-          {
-            "name": "planType",
-            "type": {
-              "kind": "SCALAR",
-              "name": "String",
-              "ofType": null
-            },
-            "args": []
-          }
-        ],
-        "interfaces": []
-      },
-      {
         "kind": "SCALAR",
         "name": "Boolean"
       },
@@ -817,15 +783,6 @@ export default {
                   "ofType": null
                 }
               }
-            },
-            "args": []
-          },
-          {
-            "name": "billingContext",
-            "type": {
-              "kind": "OBJECT",
-              "name": "BillingContext",
-              "ofType": null
             },
             "args": []
           },
