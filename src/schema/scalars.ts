@@ -48,11 +48,15 @@ export function parseDateTime(value: unknown): string {
   return iso.replace('Z', `${micros}Z`);
 }
 
+/** A time as the database renders it for the API (db/keyset.ts isoTimeSql). */
+const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 builder.scalarType('DateTime', {
   description:
     'A point in time as an ISO 8601 string. Results are in UTC with microsecond precision, as the database keeps them (e.g. "2025-01-29T23:01:19.123456Z"), so a time read can be sent back in a filter exactly; inputs may carry any offset and up to microsecond precision.',
-  // Rows carry times as such strings (see db/columns.ts); a Date has milliseconds only.
-  serialize: (value) => (typeof value === 'string' ? parseDateTime(value) : value.toISOString().replace('Z', '000Z')),
+  // Rows carry times as such strings (see db/columns.ts), which go out as they are; a Date has milliseconds only.
+  serialize: (value) =>
+    typeof value !== 'string' ? value.toISOString().replace('Z', '000Z') : STORED_TIME.test(value) ? value : parseDateTime(value),
   parseValue: parseDateTime,
   parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : undefined),
 });
