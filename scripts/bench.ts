@@ -65,7 +65,7 @@ if (![options.steps, options.duration, options.warmup, options.connections, opti
 
 const SEED = 1;
 /** Bumped whenever the seeding tool writes different rows, so that an old dataset is not reused. */
-const DATASET_VERSION = 2;
+const DATASET_VERSION = 3;
 const BENCH_DATABASE = 'steps_bench';
 const PLANS_DATABASE = 'steps_plans';
 const MAIN_ORG = 'org-00000000-0000-4000-8000-0000000be4c1';

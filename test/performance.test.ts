@@ -82,6 +82,15 @@ describe('pages shared between fields', () => {
 });
 
 describe('totalCount', () => {
+  it('is the only statement of a query that reads no page, of steps or of messages', async () => {
+    const count = await statementsOf(`{ steps(first: 0, filter: { status: SUCCESS }) { totalCount } }`);
+    expect(count.statements.filter((sql) => !sql.includes('gateway_api_keys'))).toEqual([expect.stringMatching(/count\(\*\)/)]);
+    const nested = await statementsOf(`{ steps(first: 5) { nodes { id messages { totalCount } } } }`);
+    const read = nested.statements.filter((sql) => !sql.includes('gateway_api_keys'));
+    expect(read).toHaveLength(2);
+    expect(read[1]).toMatch(/count\(\*\)/);
+  });
+
   it(`is exact up to ${STEP_COUNT_LIMIT.toLocaleString('en-US')} and stops counting past it`, async () => {
     const big = await createTenant(t.db, 'Big');
     await seed(t.db.sql, { organizationId: big.organizationId, steps: STEP_COUNT_LIMIT + 25, seed: 9, stepsOnly: true, batchSize: 5000 });

@@ -42,9 +42,9 @@ function isMutation(body: string, documentOf: (params: Record<string, unknown>) 
  * `Idempotency-Key` on a POST of a mutation: the first request with a key runs and its response is stored
  * (per organization, for a day); a retry with the same key and the same body gets that response again without
  * running, marked `Idempotent-Replayed: true`. A query with a key runs as usual and nothing is stored: it
- * changes nothing, so running it again is safe, and a stored answer would be stale. The same key with another body is refused (422), and so is
- * a retry while the first still runs (409). A first request that fails in passing (5xx: the database was
- * unavailable, the deadline passed) releases its key, so that the retry runs.
+ * changes nothing, so running it again is safe, and a stored answer would be stale. The same key with another
+ * body is refused (422), and so is a retry while the first still runs (409). A first request that fails in
+ * passing (5xx: the database was unavailable, the deadline passed) releases its key, so that the retry runs.
  */
 export function idempotencyKeys(options: {
   db: Database;

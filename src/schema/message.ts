@@ -15,7 +15,7 @@ import {
 import { MessageRoleEnum, messageRoleValues } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
-import { CONNECTION_ITEMS, fieldsSelected } from './selection.ts';
+import { CONNECTION_ITEMS, fieldsSelected, readsPage } from './selection.ts';
 import { StepType } from './step.ts';
 
 const PAGE = { size: 20, max: 100 };
@@ -123,7 +123,9 @@ builder.objectField(StepType, 'messages', (t) =>
     resolve: async (step, args, ctx, info) => {
       const list = `messages:${step.id}`;
       const page = pageRequest(args, PAGE, ctx.cursors, list);
-      const rows = await ctx.loaders.messagesByStepId(page, fieldsSelected(info, 'Message', CONNECTION_ITEMS)).load(step.id);
+      const rows = readsPage(info, 'MessageConnection')
+        ? await ctx.loaders.messagesByStepId(page, fieldsSelected(info, 'Message', CONNECTION_ITEMS)).load(step.id)
+        : [];
       return {
         ...toPage(rows, page, ctx.cursors, list),
         totalCount: lazyCount(async () => ({ count: await ctx.loaders.messageCountByStepId.load(step.id), exact: true })),

@@ -44,6 +44,12 @@ export function selectedFields(info: GraphQLResolveInfo, typeName: string, paths
   return names;
 }
 
+/** Whether a query reads a connection's page (its items or where it sits), rather than only its count. */
+export function readsPage(info: GraphQLResolveInfo, connectionType: string): boolean {
+  const selected = selectedFields(info, connectionType);
+  return selected.has('nodes') || selected.has('edges') || selected.has('pageInfo');
+}
+
 /** The paths to the items of a connection: `nodes` and `edges.node`. */
 export const CONNECTION_ITEMS = [['nodes'], ['edges', 'node']] as const;
 

@@ -7,7 +7,7 @@ import { builder } from './builder.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum, stopReasonValues, type StopReasonValue } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
-import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, selectedFields } from './selection.ts';
+import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, readsPage, selectedFields } from './selection.ts';
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
@@ -219,7 +219,8 @@ builder.queryFields((t) => ({
         ...(selected.has('trace') ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
         ...(selected.has('metrics') ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
       };
-      const rows = (await listSteps(ctx.db, where, page, descending, shape)).map((row) => splitJoined(row, shape));
+      // A query of the count alone (`steps(first: 0) { totalCount }`) reads no page.
+      const rows = readsPage(info, 'StepConnection') ? (await listSteps(ctx.db, where, page, descending, shape)).map((row) => splitJoined(row, shape)) : [];
       const connection = toPage(rows.map((row) => row.step), page, ctx.cursors, list);
       // The page answers the trace and metrics fields, and the steps that messages and traces lead back to.
       for (const { step, trace, metrics } of rows) {
