@@ -12,6 +12,8 @@ export interface Config {
     max: number;
     connectionTimeoutMs: number;
     statementTimeoutMs: number;
+    /** Whether the hot reads run as named prepared statements, planned once per connection (see db/prepared.ts). */
+    preparedStatements: boolean;
   };
   migrateOnStart: boolean;
   logLevel: LogLevel;
@@ -210,6 +212,7 @@ export function loadConfig(env: Env): Config {
       max: integer('DB_POOL_MAX', 10, 1, 1000),
       connectionTimeoutMs: integer('DB_CONNECTION_TIMEOUT_MS', 5000, 100, 600_000),
       statementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+      preparedStatements: boolean('DB_PREPARED_STATEMENTS', true),
     },
     migrateOnStart: boolean('MIGRATE_ON_START', true),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 20_000, 100, 3_600_000),

@@ -71,6 +71,17 @@ export function selectList(model: ModelName, alias: string, fields: readonly str
 }
 
 /**
+ * The plain columns behind some fields of a model, with the columns every keyset read orders and joins by
+ * (`id`, `created_at`, and those in `always`), for the inner reads of a page (see keysetRows); undefined
+ * fields mean every column.
+ */
+export function plainColumns(alias: string, fields: readonly string[] | undefined, always: readonly string[] = []): Prisma.Sql | undefined {
+  if (fields === undefined) return undefined;
+  const columns = new Set(['id', 'created_at', ...always, ...fields.map(columnName)]);
+  return Prisma.raw([...columns].map((column) => `"${alias}"."${column}"`).join(', '));
+}
+
+/**
  * The fields of a model that a selection needs: its id, every selected field that is a column of the same
  * name, and the columns that computed fields read (`needs`, by GraphQL field name).
  */

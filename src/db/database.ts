@@ -6,6 +6,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { Prisma, PrismaClient } from '../../prisma/generated/client/client.ts';
 import { inSpan } from '../tracing.ts';
 import { mayRetry } from './failures.ts';
+import { queryPrepared } from './prepared.ts';
 import { RequestAbortedError, requestScope, type RequestScope } from './request-scope.ts';
 
 /** The SQL the gateway runs outside Prisma: migrations, start-up checks, bulk seeding. */
@@ -66,6 +67,8 @@ export interface PostgresOptions {
   statementTimeoutMs: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
+  /** Run the hot reads as named prepared statements (the default); off behind a pooler that cannot keep them. */
+  preparedStatements?: boolean;
 }
 
 /** Opens Postgres through a pg pool whose size and timeouts are always set explicitly. */
@@ -130,7 +133,26 @@ export function openPostgres(options: PostgresOptions): Database {
     }
   }
 
-  const read = async <Row>(statement: Prisma.Sql) => (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
+  const read = async <Row>(statement: Prisma.Sql) => {
+    if (options.preparedStatements === false) return (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
+    const client = await pool.connect();
+    // As pool.query does: a connection that fails while in hand, or whose statement failed, is closed rather
+    // than handed to the next statement.
+    let failed: Error | undefined;
+    const onError = (error: Error) => {
+      failed ??= error;
+    };
+    client.on('error', onError);
+    try {
+      return await queryPrepared<Row>(client, statement.text, statement.values);
+    } catch (error) {
+      failed ??= error as Error;
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(failed);
+    }
+  };
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax });
   return withPrisma('postgres', new PrismaPg(pool), sql, read, poolStats, () => pool.end(), cancelRequest);
 }

@@ -80,6 +80,11 @@ export interface KeysetRead {
   /** The table and the alias its conditions use, e.g. `steps` and `s`. */
   table: string;
   alias: string;
+  /**
+   * The columns to read (see plainColumns); every column by default. A read that names only what the query
+   * needs keeps wide rows (heavy JSON columns) out of the union and its sort.
+   */
+  columns?: Prisma.Sql;
   where: Prisma.Sql;
   bounds: Bound[];
   /** The order the rows are read in (the list's own, or its reverse for a backward page). */
@@ -92,22 +97,23 @@ export interface KeysetRead {
  * reading order: a UNION ALL of index range reads. Select from it as a subquery and order the result again
  * with `orderSql`.
  */
-export function keysetRows({ table, alias, where, bounds, descending, limit }: KeysetRead): Prisma.Sql {
+export function keysetRows({ table, alias, columns, where, bounds, descending, limit }: KeysetRead): Prisma.Sql {
   const direction = descending ? 'DESC' : 'ASC';
   const a = Prisma.raw(alias);
+  const select = columns ?? Prisma.raw(`${alias}.*`);
   const reads = [false, true].flatMap((dated) => {
     const conditions = partition(alias, dated, bounds);
     if (conditions === null) return [];
     const order = Prisma.raw(dated ? `${alias}.created_at ${direction}, ${alias}.id ${direction}` : `${alias}.id ${direction}`);
     return [
       Prisma.sql`(
-        SELECT ${a}.* FROM ${Prisma.raw(table)} ${a}
+        SELECT ${select} FROM ${Prisma.raw(table)} ${a}
          WHERE ${Prisma.join([where, ...conditions], ' AND ')}
          ORDER BY ${order}
          LIMIT ${limit})`,
     ];
   });
   // A before and an after that leave nothing: a read that finds nothing.
-  if (reads.length === 0) return Prisma.sql`(SELECT ${a}.* FROM ${Prisma.raw(table)} ${a} WHERE false)`;
+  if (reads.length === 0) return Prisma.sql`(SELECT ${select} FROM ${Prisma.raw(table)} ${a} WHERE false)`;
   return Prisma.join(reads, ' UNION ALL ');
 }

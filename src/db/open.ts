@@ -12,6 +12,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
       poolMax: config.pool.max,
       connectionTimeoutMs: config.pool.connectionTimeoutMs,
       statementTimeoutMs: config.pool.statementTimeoutMs,
+      preparedStatements: config.pool.preparedStatements,
     });
   }
   await mkdir(config.dataDir, { recursive: true });

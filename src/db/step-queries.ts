@@ -1,5 +1,5 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
-import { selectList, type Stored } from './columns.ts';
+import { plainColumns, selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
 
@@ -84,7 +84,7 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
   ];
   return Prisma.sql`
     SELECT ${Prisma.join(columns, ', ')}
-      FROM (${keysetRows({ table: 'steps', alias: 's', where, bounds, descending: readDescending, limit })}) AS s
+      FROM (${keysetRows({ table: 'steps', alias: 's', columns: plainColumns('s', shape.fields, ['organization_id']), where, bounds, descending: readDescending, limit })}) AS s
       ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty}
      ORDER BY ${orderSql('s', readDescending)}
      LIMIT ${limit}`;

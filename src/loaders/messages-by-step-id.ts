@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 
 import { Prisma, type Message } from '../../prisma/generated/client/client.ts';
-import { selectList, type Stored } from '../db/columns.ts';
+import { plainColumns, selectList, type Stored } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from '../db/keyset.ts';
 
@@ -23,7 +23,7 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
       SELECT ${selectList('Message', 'm', fields)}, ${Prisma.raw(isoTimeSql('m.created_at'))} AS "cursorAt", k.step_id AS "forStep"
         FROM unnest(${[...stepIds]}::text[]) WITH ORDINALITY AS k(step_id, ord)
         CROSS JOIN LATERAL (
-          SELECT * FROM (${keysetRows({ table: 'messages', alias: 'm', where, bounds, descending: page.backward, limit })}) AS m
+          SELECT * FROM (${keysetRows({ table: 'messages', alias: 'm', columns: plainColumns('m', fields), where, bounds, descending: page.backward, limit })}) AS m
            ORDER BY ${order}
            LIMIT ${limit}
         ) m

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const src = join(root, 'src');
+
+/** Every module under src/ with the modules of src/ it imports (type-only imports included: they are still a dependency). */
+function importGraph(): Map<string, string[]> {
+  const files = (readdirSync(src, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts')).map((file) => join(src, file));
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    const local = importedFiles
+      .map(({ fileName }) => fileName)
+      .filter((name) => name.startsWith('.'))
+      .map((name) => resolve(dirname(file), name))
+      .filter((path) => path.startsWith(src + '/'));
+    graph.set(relative(src, file), [...new Set(local.map((path) => relative(src, path)))]);
+  }
+  return graph;
+}
+
+/** The import circles of the graph, each as the path that closes it. */
+function circles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') found.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
+  return found;
+}
+
+describe('the layout of src/', () => {
+  const graph = importGraph();
+
+  it('finds the modules it checks, and their imports', () => {
+    expect(graph.size).toBeGreaterThan(40);
+    expect(graph.get('server.ts')).toContain('schema/index.ts');
+  });
+
+  it('has no import circle', () => {
+    expect(circles(graph).map((path) => path.join(' → '))).toEqual([]);
+  });
+
+  it('detects a circle when there is one', () => {
+    const withCircle = new Map(graph);
+    withCircle.set('db/keyset.ts', [...(graph.get('db/keyset.ts') ?? []), 'server.ts']);
+    expect(circles(withCircle).length).toBeGreaterThan(0);
+  });
+
+  it('keeps dependencies pointing one way: the data layer and the Letta domain import nothing from the schema or HTTP', () => {
+    const lower = ['db/', 'loaders/', 'letta/'];
+    const upper = ['schema/', 'http/', 'server.ts', 'main.ts', 'execution.ts'];
+    const wrong = [...graph]
+      .filter(([file]) => lower.some((prefix) => file.startsWith(prefix)))
+      .flatMap(([file, imports]) => imports.filter((target) => upper.some((prefix) => target.startsWith(prefix))).map((target) => `${file} → ${target}`));
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the Letta domain pure: no GraphQL, no SQL driver, no database', () => {
+    const impure = [...graph.keys()]
+      .filter((file) => file.startsWith('letta/'))
+      .flatMap((file) => {
+        const { importedFiles } = ts.preProcessFile(readFileSync(join(src, file), 'utf8'), true, true);
+        return importedFiles
+          .map(({ fileName }) => fileName)
+          .filter((name) => /^(graphql|@pothos|pg|@electric-sql|@prisma)|\/db\/|\/schema\//.test(name))
+          .map((name) => `${file} → ${name}`);
+      });
+    expect(impure).toEqual([]);
+  });
+});
