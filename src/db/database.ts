@@ -9,7 +9,10 @@ import { mayRetry } from './failures.ts';
 import { queryPrepared } from './prepared.ts';
 import { RequestAbortedError, requestScope, type RequestScope } from './request-scope.ts';
 
-/** The SQL the gateway runs outside Prisma: migrations, start-up checks, bulk seeding. */
+/**
+ * The SQL the gateway runs outside Prisma and outside the hot reads: migrations, start-up checks, bulk
+ * seeding, idempotency keys. Through `Database.sql` it is counted, traced and retried like every statement.
+ */
 export interface SqlRunner {
   /** Runs a script of one or more statements without parameters. */
   exec(script: string): Promise<void>;
@@ -37,7 +40,7 @@ export interface Database {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** Called with every statement Prisma sends (tests count them; the logger may trace them). */
+  /** Called with every statement sent, through any path: Prisma, `read`, `sql` (tests count them). */
   onQuery(listener: (query: string) => void): () => void;
   /** Called when a statement that failed in passing is sent once more. */
   onRetry(listener: (error: unknown) => void): () => void;
@@ -53,10 +56,13 @@ const INT8 = 20;
 
 const READ_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy']);
 
+/** A statement that is a SELECT only reads; anything else may write. */
+const kindOfText = (text: string): 'read' | 'write' => (/^\s*SELECT\b/i.test(text) ? 'read' : 'write');
+
 /** Reads are model reads and raw statements that are a SELECT; anything else may write. */
 function statementKind(operation: string, args: unknown): 'read' | 'write' {
   if (READ_OPERATIONS.has(operation)) return 'read';
-  if (operation === '$queryRaw' && args instanceof Prisma.Sql && /^\s*SELECT\b/i.test(args.strings[0] ?? '')) return 'read';
+  if (operation === '$queryRaw' && args instanceof Prisma.Sql) return kindOfText(args.strings[0] ?? '');
   return 'write';
 }
 
@@ -261,28 +267,56 @@ function withPrisma(
   client.$on('query', (event) => {
     for (const listener of listeners) listener(event.query);
   });
-  // A statement that failed in passing (a connection the server closed, a failover, a lost serialization
-  // conflict) is sent once more where that is safe: always for a read, for a write only when it cannot have
-  // been applied. The pool hands the retry a fresh connection.
-  const withRetry = async <T>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (!mayRetry(error, kind)) throw error;
-      for (const listener of retryListeners) listener(error);
-      return run();
-    }
+  /**
+   * Every statement the gateway sends goes through here, whichever way it is written (a Prisma call, a
+   * hand-written read, the SQL runner): it is marked as a possible write on the request, traced as a span,
+   * seen by the statement listeners (unless Prisma reports it itself, see `$on('query')`), and, when it
+   * failed in passing (a connection the server closed, a failover, a lost serialization conflict), sent once
+   * more where that is safe: always for a read, for a write only when it cannot have been applied. The pool
+   * hands the retry a fresh connection. Statements inside a transaction are not retried one by one: the
+   * transaction is, as a write.
+   */
+  const statement = <T>(
+    kind: 'read' | 'write',
+    span: { name: string; attributes: Record<string, string> },
+    options: { count?: string; retry: boolean },
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    const scope = requestScope.getStore();
+    if (kind === 'write' && scope !== undefined) scope.mayHaveWritten = true;
+    return inSpan(span.name, { 'db.system.name': 'postgresql', ...span.attributes }, async () => {
+      if (options.count !== undefined) for (const listener of listeners) listener(options.count);
+      try {
+        return await run();
+      } catch (error) {
+        if (!options.retry || !mayRetry(error, kind)) throw error;
+        for (const listener of retryListeners) listener(error);
+        if (options.count !== undefined) for (const listener of listeners) listener(options.count);
+        return run();
+      }
+    });
   };
+  const sqlStatement = <T>(text: string, retry: boolean, run: () => Promise<T>) =>
+    statement(kindOfText(text), { name: 'db.query', attributes: { 'db.query.text': text } }, { count: text, retry }, run);
+  const instrumented = (runner: Omit<SqlRunner, 'transaction'>, retry: boolean): Omit<SqlRunner, 'transaction'> => ({
+    exec: (script) => sqlStatement(script, retry, () => runner.exec(script)),
+    query: (text, params) => sqlStatement(text, retry, () => runner.query(text, params)),
+  });
+  const instrumentedSql: SqlRunner = {
+    ...instrumented(sql, true),
+    transaction: (work) =>
+      statement('write', { name: 'db.transaction', attributes: {} }, { retry: true }, () => sql.transaction((tx) => work(instrumented(tx, false)))),
+  };
+
   const prisma = client.$extends({
     query: {
       $allOperations({ model, operation, args, query }) {
-        const kind = statementKind(operation, args);
-        const scope = requestScope.getStore();
-        if (kind === 'write' && scope !== undefined) scope.mayHaveWritten = true;
-        const attributes: Record<string, string> = { 'db.system.name': 'postgresql', 'db.operation.name': operation };
+        const attributes: Record<string, string> = { 'db.operation.name': operation };
         if (model !== undefined) attributes['db.collection.name'] = model;
         if (args instanceof Prisma.Sql) attributes['db.query.text'] = args.text;
-        return inSpan(`prisma ${model === undefined ? operation : `${model}.${operation}`}`, attributes, () => withRetry(kind, () => query(args)));
+        const name = `prisma ${model === undefined ? operation : `${model}.${operation}`}`;
+        // Prisma reports each statement it sends (one call may send several): counted there.
+        return statement(statementKind(operation, args), { name, attributes }, { retry: true }, () => query(args));
       },
     },
   }) as unknown as PrismaClient;
@@ -290,16 +324,11 @@ function withPrisma(
   return {
     kind,
     prisma,
-    sql,
+    sql: instrumentedSql,
     poolStats,
-    read<Row>(statement: Prisma.Sql) {
-      return inSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': statement.text }, () => {
-        for (const listener of listeners) listener(statement.text);
-        return withRetry('read', () => readRows<Row>(statement));
-      });
-    },
+    read: <Row>(sql: Prisma.Sql) => statement('read', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => readRows<Row>(sql)),
     async ping() {
-      await sql.query('SELECT 1');
+      await instrumentedSql.query('SELECT 1');
     },
     async close() {
       await client.$disconnect();
