@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { migrate, pendingMigrations, readMigrations } from '../src/db/migrate.ts';
-import { checkSchema } from '../src/db/schema-check.ts';
+import { allowedTypes, checkSchema } from '../src/db/schema-check.ts';
 import { prepareDatabase } from '../src/startup.ts';
 import { createLogger } from '../src/logger.ts';
 import { createEmptyDatabase, type TestDatabase } from './helpers/database.ts';
@@ -216,5 +216,25 @@ describe('migrations', () => {
     await migrate(database.db.sql, migrations);
     const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
     await expect(migrate(database.db.sql, edited)).rejects.toThrow(/was changed after it was applied/);
+  });
+});
+
+describe('the start-up column check', () => {
+  // Every scalar type a Prisma schema can declare (https://www.prisma.io/docs/orm/reference/prisma-schema-reference#model-field-scalar-types).
+  const PRISMA_SCALAR_TYPES = ['String', 'Boolean', 'Int', 'BigInt', 'Float', 'Decimal', 'DateTime', 'Json', 'Bytes'];
+
+  it('maps every Prisma scalar type, a float column included, to Postgres types that exist', async () => {
+    database = await createEmptyDatabase();
+    const known = new Set(
+      (await database.db.sql.query<{ typname: string }>(`SELECT typname FROM pg_type`)).map((row) => row.typname),
+    );
+    for (const type of PRISMA_SCALAR_TYPES) {
+      const allowed = allowedTypes({ type, kind: 'scalar' });
+      expect(allowed.length, type).toBeGreaterThan(0);
+      for (const udt of allowed.filter((name) => name !== 'citext')) expect(known.has(udt), `${type}: ${udt}`).toBe(true);
+    }
+    expect(allowedTypes({ type: 'Float', kind: 'scalar' })).toContain('float8');
+    expect(allowedTypes({ type: 'StepStatus', kind: 'enum' })).toEqual(['stepstatus']);
+    expect(() => allowedTypes({ type: 'Unsupported', kind: 'scalar' })).toThrow(/no Postgres type/);
   });
 });

@@ -1,16 +1,29 @@
-import { mappedColumns } from './columns.ts';
+import { mappedColumns, type MappedColumn } from './columns.ts';
 import type { SqlRunner } from './database.ts';
 
-/** The Postgres types (information_schema `udt_name`) a Prisma field type can read without loss. */
-const compatible: Record<string, readonly string[]> = {
-  String: ['text', 'varchar', 'bpchar'],
+/**
+ * The Postgres types (information_schema `udt_name`) each Prisma scalar type can read without loss: every
+ * scalar type Prisma has, so that a column of any type can be mapped without the start-up check refusing it.
+ */
+export const COMPATIBLE_TYPES = {
+  String: ['text', 'varchar', 'bpchar', 'uuid', 'citext'],
+  Boolean: ['bool'],
   Int: ['int4', 'int2'],
   BigInt: ['int8', 'int4', 'int2'],
-  Boolean: ['bool'],
-  DateTime: ['timestamptz', 'timestamp'],
+  Float: ['float8', 'float4', 'int4', 'int2'],
+  Decimal: ['numeric', 'int8', 'int4', 'int2'],
+  DateTime: ['timestamptz', 'timestamp', 'date'],
   Json: ['json', 'jsonb'],
-  StepStatus: ['stepstatus'],
-};
+  Bytes: ['bytea'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The types a mapped column may have: its scalar type's, or for an enum the Postgres enum of its name in lower case (how Letta names them). */
+export function allowedTypes({ type, kind }: Pick<MappedColumn, 'type' | 'kind'>): readonly string[] {
+  if (kind === 'enum') return [type.toLowerCase()];
+  const allowed = (COMPATIBLE_TYPES as Record<string, readonly string[]>)[type];
+  if (allowed === undefined) throw new Error(`The start-up check knows no Postgres type for the Prisma type ${type}.`);
+  return allowed;
+}
 
 /**
  * Checks that every column the gateway maps exists with a compatible type. Returns one line per mismatch;
@@ -27,11 +40,12 @@ export async function checkSchema(sql: SqlRunner): Promise<string[]> {
   const actual = new Map(rows.map((row) => [`${row.table_name}.${row.column_name}`, row]));
 
   const problems: string[] = [];
-  for (const { table, column, type, required } of columns) {
+  for (const mapped of columns) {
+    const { table, column, required } = mapped;
     const found = actual.get(`${table}.${column}`);
-    const allowed = compatible[type] ?? [];
+    const allowed = allowedTypes(mapped);
     if (found === undefined) {
-      problems.push(`${table}.${column} is missing (expected ${allowed[0] ?? type})`);
+      problems.push(`${table}.${column} is missing (expected ${allowed[0]})`);
     } else if (!allowed.includes(found.udt_name)) {
       problems.push(`${table}.${column} has type ${found.udt_name}, expected ${allowed.join(' or ')}`);
     } else if (required && found.is_nullable === 'YES') {
