@@ -77,13 +77,18 @@ describe('Step.trace', () => {
     expect(result.body).toEqual({ data: { step: { trace: null } } });
   });
 
-  it('returns the newest trace when a step has several', async () => {
-    const stepId = await insertStep(t.db, tenant.organizationId);
-    await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:00Z', call_type: 'summarization' });
-    await insertTrace(t.db, tenant.organizationId, stepId, { created_at: null });
-    const newest = await insertTrace(t.db, tenant.organizationId, stepId, { created_at: '2025-01-01T00:00:05Z' });
-    const result = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { trace { id } } }`, { id: stepId });
-    expect(result.body).toEqual({ data: { step: { trace: { id: newest } } } });
+  it('returns the newest trace when a step has several, the same on a step and in a list of steps', async () => {
+    const own = await createTenant(t.db, 'Traces');
+    const stepId = await insertStep(t.db, own.organizationId);
+    await insertTrace(t.db, own.organizationId, stepId, { created_at: '2025-01-01T00:00:00Z', call_type: 'summarization' });
+    await insertTrace(t.db, own.organizationId, stepId, { created_at: null });
+    // Two at the same time: the greater id wins.
+    await insertTrace(t.db, own.organizationId, stepId, { id: 'provider_trace-a', created_at: '2025-01-01T00:00:05Z' });
+    const newest = await insertTrace(t.db, own.organizationId, stepId, { id: 'provider_trace-b', created_at: '2025-01-01T00:00:05Z' });
+    const one = await t.graphql(own.key, `query($id: ID!) { step(id: $id) { trace { id } } }`, { id: stepId });
+    expect(one.body).toEqual({ data: { step: { trace: { id: newest } } } });
+    const list = await t.graphql(own.key, `{ steps(first: 1) { nodes { trace { id } } } }`);
+    expect(list.body).toEqual({ data: { steps: { nodes: [{ trace: { id: newest } }] } } });
   });
 
   it("gives an agent step's trace the LLM latency Letta measured for the step, and none to other calls", async () => {

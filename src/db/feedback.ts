@@ -1,6 +1,7 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
 import { selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
+import { visibleTo } from './tenancy.ts';
 
 export interface FeedbackChange {
   /** undefined leaves feedback as it is; null clears it. */
@@ -54,8 +55,7 @@ export async function applyFeedback(
              ELSE s.updated_at
            END
      WHERE s.id = ${stepId}
-       AND s.organization_id = ${organizationId}
-       AND NOT s.is_deleted
+       AND ${visibleTo('s', organizationId)}
        -- The cap stops growth; a step that already carries more (written elsewhere) can still shrink or change.
        AND (jsonb_array_length(${newTags}) <= ${maxTags} OR jsonb_array_length(${newTags}) <= jsonb_array_length(${currentTags}))
     RETURNING ${selectList('Step', 's')}`;

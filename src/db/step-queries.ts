@@ -2,6 +2,8 @@ import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
 import { plainColumns, selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
+import { metricsVisibleTo, visibleTo } from './tenancy.ts';
+import { NEWEST_TRACE_FIRST } from './traces.ts';
 
 export interface StepFilterValues {
   agentId?: string | null;
@@ -24,7 +26,7 @@ export type StepRow = Stored<Step> & { cursorAt: string | null };
 
 /** The WHERE clause of a step list: the organization, soft deletion, and every filter that was given. */
 export function stepConditions(organizationId: string, filter: StepFilterValues): Prisma.Sql {
-  const conditions: Prisma.Sql[] = [Prisma.sql`s.organization_id = ${organizationId}`, Prisma.sql`NOT s.is_deleted`];
+  const conditions: Prisma.Sql[] = [visibleTo('s', organizationId)];
   const equal = (column: string, value: string | null | undefined) => {
     if (value != null) conditions.push(Prisma.sql`${Prisma.raw(`s.${column}`)} = ${value}`);
   };
@@ -77,10 +79,10 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
     ...(shape.trace
       ? [Prisma.sql`LEFT JOIN LATERAL (
           SELECT * FROM provider_traces t
-           WHERE t.step_id = s.id AND t.organization_id = s.organization_id AND NOT t.is_deleted
-           ORDER BY t.created_at DESC NULLS LAST, t.id DESC LIMIT 1) AS t ON true`]
+           WHERE t.step_id = s.id AND ${visibleTo('t', Prisma.raw('s.organization_id'))}
+           ORDER BY ${NEWEST_TRACE_FIRST} LIMIT 1) AS t ON true`]
       : []),
-    ...(shape.metrics ? [Prisma.sql`LEFT JOIN step_metrics sm ON sm.id = s.id AND NOT sm.is_deleted`] : []),
+    ...(shape.metrics ? [Prisma.sql`LEFT JOIN step_metrics sm ON sm.id = s.id AND ${metricsVisibleTo('sm', null)}`] : []),
   ];
   return Prisma.sql`
     SELECT ${Prisma.join(columns, ', ')}

@@ -2,6 +2,8 @@ import { Prisma, type Message, type ProviderTrace, type Step, type StepMetrics }
 import { selectList, tableNames, type ModelName, type Stored } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
 import type { PageRequest } from '../db/keyset.ts';
+import { metricsVisibleTo, visibleTo } from '../db/tenancy.ts';
+import { NEWEST_TRACE_FIRST } from '../db/traces.ts';
 import { messageCountByStepId, messagesByStepId } from './messages-by-step-id.ts';
 import { RowsByKey } from './rows.ts';
 
@@ -42,8 +44,7 @@ function rowsBy<Row>(
  */
 export function createLoaders(db: Database, organizationId: string) {
   const messagePages = new Map<string, ReturnType<typeof messagesByStepId>>();
-  const live = (ids: string[], column = 't.id') =>
-    Prisma.sql`${Prisma.raw(column)} = ANY(${ids}::text[]) AND t.organization_id = ${organizationId} AND NOT t.is_deleted`;
+  const live = (ids: string[], column = 't.id') => Prisma.sql`${Prisma.raw(column)} = ANY(${ids}::text[]) AND ${visibleTo('t', organizationId)}`;
 
   return {
     stepById: rowsBy<Stored<Step>>(db, 'Step', 'id', (ids) => live(ids)),
@@ -56,7 +57,7 @@ export function createLoaders(db: Database, organizationId: string) {
       'ProviderTrace',
       'stepId',
       (ids) => live(ids, 't.step_id'),
-      Prisma.sql`ORDER BY t.created_at DESC NULLS LAST, t.id DESC`,
+      Prisma.sql`ORDER BY ${NEWEST_TRACE_FIRST}`,
     ),
 
     /** Metrics share their step's id, and belong to the organization of their step. */
@@ -64,9 +65,7 @@ export function createLoaders(db: Database, organizationId: string) {
       db,
       'StepMetrics',
       'id',
-      (ids) =>
-        Prisma.sql`t.id = ANY(${ids}::text[]) AND NOT t.is_deleted
-          AND EXISTS (SELECT 1 FROM steps s WHERE s.id = t.id AND s.organization_id = ${organizationId})`,
+      (ids) => Prisma.sql`t.id = ANY(${ids}::text[]) AND ${metricsVisibleTo('t', organizationId)}`,
     ),
 
     /** A loader per distinct page request and set of fields: every step asking for the same page shares one statement. */

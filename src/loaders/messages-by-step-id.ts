@@ -4,6 +4,7 @@ import { Prisma, type Message } from '../../prisma/generated/client/client.ts';
 import { plainColumns, selectList, type Stored } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from '../db/keyset.ts';
+import { visibleTo } from '../db/tenancy.ts';
 
 export type MessageRow = Stored<Message> & { cursorAt: string | null };
 
@@ -15,7 +16,7 @@ export type MessageRow = Stored<Message> & { cursorAt: string | null };
 export function messagesByStepId(db: Database, organizationId: string, page: PageRequest, fields?: readonly string[]) {
   const bounds = boundsOf(page, false);
   const limit = page.limit + 1;
-  const where = Prisma.sql`m.step_id = k.step_id AND m.organization_id = ${organizationId} AND NOT m.is_deleted`;
+  const where = Prisma.sql`m.step_id = k.step_id AND ${visibleTo('m', organizationId)}`;
   const order = orderSql('m', page.backward);
 
   return new DataLoader<string, MessageRow[]>(async (stepIds) => {
@@ -38,9 +39,9 @@ export function messagesByStepId(db: Database, organizationId: string, page: Pag
 export function messageCountByStepId(db: Database, organizationId: string) {
   return new DataLoader<string, number>(async (stepIds) => {
     const rows = await db.read<{ stepId: string; count: number }>(Prisma.sql`
-      SELECT step_id AS "stepId", count(*)::int AS count FROM messages
-       WHERE step_id = ANY(${[...stepIds]}::text[]) AND organization_id = ${organizationId} AND NOT is_deleted
-       GROUP BY step_id`);
+      SELECT m.step_id AS "stepId", count(*)::int AS count FROM messages m
+       WHERE m.step_id = ANY(${[...stepIds]}::text[]) AND ${visibleTo('m', organizationId)}
+       GROUP BY m.step_id`);
     const counts = new Map(rows.map((row) => [row.stepId, row.count]));
     return stepIds.map((id) => counts.get(id) ?? 0);
   });

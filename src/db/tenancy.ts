@@ -1,0 +1,22 @@
+import { Prisma } from '../../prisma/generated/client/client.ts';
+
+/**
+ * The tenancy rule of Letta's tables, written once: a request sees and changes only the rows of its own
+ * organization that are not soft-deleted. `organization` is the request's organization id, or the column of
+ * a row already narrowed to it (a step's trace belongs to the step's organization).
+ */
+export function visibleTo(alias: string, organization: string | Prisma.Sql): Prisma.Sql {
+  const a = Prisma.raw(alias);
+  return Prisma.sql`${a}.organization_id = ${organization} AND NOT ${a}.is_deleted`;
+}
+
+/**
+ * Step metrics share their step's id and carry no organization of their own that can be trusted (Letta leaves
+ * it empty): they are visible where their step is. `organizationId` is null where the step is already joined
+ * and narrowed to the organization.
+ */
+export function metricsVisibleTo(alias: string, organizationId: string | null): Prisma.Sql {
+  const a = Prisma.raw(alias);
+  if (organizationId === null) return Prisma.sql`NOT ${a}.is_deleted`;
+  return Prisma.sql`NOT ${a}.is_deleted AND EXISTS (SELECT 1 FROM steps s WHERE s.id = ${a}.id AND ${visibleTo('s', organizationId)})`;
+}
