@@ -2,15 +2,14 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 import { classifyDatabaseError, type DatabaseFailure } from './db/failures.ts';
+import type { ErrorCode } from './error-codes.ts';
 import { errorResponse, UNEXPECTED } from './http/responses.ts';
 import { describeError, type Logger } from './logger.ts';
 
 /**
- * The errors a client can expect and branch on, by `extensions.code`. Anything else that goes wrong is
- * masked as INTERNAL_SERVER_ERROR (see maskError below).
+ * An error a client can expect and branch on, by `extensions.code` (see error-codes.ts). Anything else that
+ * goes wrong is masked as INTERNAL_SERVER_ERROR (see maskError below).
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'SERVICE_UNAVAILABLE' | 'TIMEOUT';
-
 export function expectedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
@@ -47,7 +46,7 @@ export function maskError(logger: Logger) {
     }
     logger.error('unexpected error', describeError(error instanceof GraphQLError ? (error.originalError ?? error) : error));
     return new GraphQLError(UNEXPECTED, {
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies ErrorCode },
       ...(error instanceof GraphQLError ? whereIn(error) : {}),
     });
   };
@@ -119,7 +118,7 @@ export const inputErrorCodes: Plugin = {
             error.extensions?.code === undefined &&
             error.path === undefined &&
             (error.originalError == null || error.originalError instanceof GraphQLError)
-              ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } })
+              ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' satisfies ErrorCode } })
               : error,
           ),
         });
@@ -148,7 +147,7 @@ export const clientErrorMessages: Plugin = {
         changed = true;
         return new GraphQLError(
           'The document is too complex to validate: it selects the same fields or fragments too many times. Select each field once.',
-          { ...whereIn(error), extensions: { ...error.extensions, code: 'QUERY_TOO_COMPLEX', limit: 'validation' } },
+          { ...whereIn(error), extensions: { ...error.extensions, code: 'QUERY_TOO_COMPLEX' satisfies ErrorCode, limit: 'validation' } },
         );
       }
       if (!SUGGESTION.test(error.message)) return error;

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 
+import type { ErrorCode } from './error-codes.ts';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { DataDirInUseError, openDatabase } from './db/open.ts';
@@ -29,7 +30,7 @@ async function takePort(config: Config) {
           ? { status: 'ok' }
           : request.url === '/readyz'
             ? { status: 'starting' }
-            : { errors: [{ message: 'The gateway is starting. Retry in a moment.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+            : { errors: [{ message: 'The gateway is starting. Retry in a moment.', extensions: { code: 'SERVICE_UNAVAILABLE' satisfies ErrorCode } }] },
       ),
     );
   });

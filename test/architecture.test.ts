@@ -4,6 +4,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
+import { ERROR_CODES } from '../src/error-codes.ts';
+
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
 
@@ -80,5 +82,30 @@ describe('the layout of src/', () => {
           .map((name) => `${file} → ${name}`);
       });
     expect(impure).toEqual([]);
+  });
+});
+
+describe('error codes', () => {
+  const codes = new Set(Object.keys(ERROR_CODES));
+
+  it('are all in the registry: no code written as a loose string elsewhere in src/', () => {
+    const loose: string[] = [];
+    for (const file of (readdirSync(src, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts') && name !== 'error-codes.ts')) {
+      const text = readFileSync(join(src, file), 'utf8');
+      for (const match of text.matchAll(/code: '([A-Z][A-Z_]+)'|errorResponse\([^;]*?'([A-Z][A-Z_]+)'/g)) {
+        const code = match[1] ?? match[2]!;
+        if (!codes.has(code)) loose.push(`${file}: ${code}`);
+      }
+    }
+    expect(loose).toEqual([]);
+  });
+
+  it('are the ones the README documents', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('Errors carry a stable `extensions.code`'), readme.indexOf('is `INTERNAL_SERVER_ERROR` with the message') + 40);
+    const documented = new Set([...section.matchAll(/`([A-Z][A-Z_]+\*?)`/g)].map((match) => match[1]!));
+    const expanded = new Set([...codes].filter((code) => documented.has(code) || [...documented].some((d) => d.endsWith('*') && code.startsWith(d.slice(0, -1)))));
+    expect([...codes].filter((code) => !expanded.has(code))).toEqual([]);
+    expect([...documented].filter((code) => !code.endsWith('*') && !codes.has(code))).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
 
+import type { ErrorCode } from '../error-codes.ts';
 import { errorResponse } from './responses.ts';
 
-const UNSUPPORTED = 'UNSUPPORTED_MEDIA_TYPE';
+const UNSUPPORTED = 'UNSUPPORTED_MEDIA_TYPE' satisfies ErrorCode;
 
 /**
  * Request bodies the gateway cannot read get 415 with a message saying what to send, rather than a parser's

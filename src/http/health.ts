@@ -21,7 +21,7 @@ export function healthEndpoints(db: Database, logger: Logger, requestIdOf: (requ
         endResponse(jsonResponse(200, { status: 'ok' }));
       } else if (url.pathname !== '/graphql' && url.pathname !== '/readyz') {
         // Yoga would also serve GraphQL at `/graphql/` and the like, past the checks that match `/graphql`.
-        endResponse(jsonResponse(404, { errors: [{ message: 'Not found: the API is at /graphql.', extensions: { code: 'NOT_FOUND' } }] }));
+        endResponse(errorResponse(404, 'Not found: the API is at /graphql.', 'NOT_FOUND'));
       } else if (lifecycle.draining) {
         endResponse(
           url.pathname === '/readyz'

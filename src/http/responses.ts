@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 
+import type { ErrorCode } from '../error-codes.ts';
+
 export const UNEXPECTED = 'Unexpected error.';
 
 /** A response with its status' reason phrase (`401 Unauthorized`), which Node would otherwise leave empty. */
@@ -12,6 +14,6 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 /** A GraphQL-shaped error response for a request that never reached execution. */
-export function errorResponse(status: number, message: string, code: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(status: number, message: string, code: ErrorCode, headers: Record<string, string> = {}): Response {
   return jsonResponse(status, { errors: [{ message, extensions: { code } }] }, headers);
 }

@@ -1,6 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createGraphQLError, type CORSOptions, type Plugin } from 'graphql-yoga';
 
+import type { ErrorCode } from '../error-codes.ts';
 import type { SecurityConfig } from '../config.ts';
 
 /**
@@ -23,7 +24,7 @@ export function csrfPrevention(): Plugin {
         // The same refusal, with a code a client can branch on and the way out in the message.
         throw createGraphQLError(
           `This request could come from a cross-site form or link: send a JSON POST, or add one of these headers: ${CSRF_HEADERS.join(', ')}.`,
-          { extensions: { code: 'CSRF_HEADER_REQUIRED', http: { status: 403 } } },
+          { extensions: { code: 'CSRF_HEADER_REQUIRED' satisfies ErrorCode, http: { status: 403 } } },
         );
       }
     },

@@ -3,12 +3,13 @@ import { createComplexityRule } from '@pothos/plugin-complexity';
 import { GraphQLError, Kind, validate, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
+import type { ErrorCode } from '../error-codes.ts';
 import type { SecurityConfig } from '../config.ts';
 
 export type QueryLimit = keyof SecurityConfig['limits'];
 
 /** Every document refused for its size or shape carries this code and names the limit it passed. */
-export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
+export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX' satisfies ErrorCode;
 
 function tag(error: GraphQLError, limit: QueryLimit): void {
   // Armor builds its own errors (as "Syntax Error"s); they are ours to label before they are reported.

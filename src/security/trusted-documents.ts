@@ -14,6 +14,8 @@ import {
 } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 
+import type { ErrorCode } from '../error-codes.ts';
+
 /** A trusted-documents manifest: document id (sha256 of the document's text, hex) → the document. */
 export type TrustedDocuments = Map<string, string>;
 
@@ -110,15 +112,15 @@ export function trustedDocumentsOnly(documents: TrustedDocuments): Plugin {
     customErrors: {
       notFound: {
         message: 'PersistedQueryNotFound: this document id is not one of the gateway\'s trusted documents.',
-        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400 } },
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' satisfies ErrorCode, http: { status: 400 } },
       },
       persistedQueryOnly: {
         message: 'Only trusted documents run on this gateway: send a document id ("documentId") instead of a query.',
-        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+        extensions: { code: 'PERSISTED_QUERY_ONLY' satisfies ErrorCode, http: { status: 400 } },
       },
       keyNotFound: {
         message: 'Send a document id ("documentId" or extensions.persistedQuery.sha256Hash).',
-        extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400 } },
+        extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' satisfies ErrorCode, http: { status: 400 } },
       },
     },
   });
