@@ -1,11 +1,12 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
+import type { StepFeedback } from '../letta/enums.ts';
 import { selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 import { visibleTo } from './tenancy.ts';
 
 export interface FeedbackChange {
   /** undefined leaves feedback as it is; null clears it. */
-  feedback: 'positive' | 'negative' | null | undefined;
+  feedback: StepFeedback | null | undefined;
   addTags: string[];
   removeTags: string[];
 }

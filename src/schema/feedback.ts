@@ -5,9 +5,10 @@ import type { Stored } from '../db/columns.ts';
 import type { Context } from '../context.ts';
 import { applyFeedback, type FeedbackChange } from '../db/feedback.ts';
 import { badUserInput, notFound } from '../errors.ts';
-import { isId } from '../ids.ts';
+import type { StepFeedback } from '../letta/enums.ts';
+import { isId } from '../letta/ids.ts';
 import { builder } from './builder.ts';
-import { StepFeedbackEnum, type StepFeedbackValue } from './enums.ts';
+import { StepFeedbackEnum } from './enums.ts';
 import { StepType } from './step.ts';
 
 export const TAG_LIMITS = {
@@ -36,7 +37,7 @@ function normalizeTags(tags: readonly string[] | null | undefined, field: string
 }
 
 interface FeedbackInput {
-  feedback?: StepFeedbackValue | null | undefined;
+  feedback?: StepFeedback | null | undefined;
   tags?: readonly string[] | null | undefined;
   removeTags?: readonly string[] | null | undefined;
 }
@@ -48,7 +49,7 @@ async function setStepFeedback(ctx: Context, stepId: string, input: FeedbackInpu
   const removeTags = normalizeTags(input.removeTags, 'removeTags');
   const both = addTags.filter((tag) => removeTags.includes(tag));
   if (both.length > 0) throw badUserInput(`A tag cannot be both added and removed: "${both[0]}".`, 'removeTags');
-  const feedback: StepFeedbackValue | null | undefined = 'feedback' in input ? (input.feedback ?? null) : undefined;
+  const feedback: StepFeedback | null | undefined = 'feedback' in input ? (input.feedback ?? null) : undefined;
   if (feedback === undefined && addTags.length === 0 && removeTags.length === 0) {
     throw badUserInput('Nothing to change: give "feedback", "tags" or "removeTags".', 'input');
   }

@@ -1,22 +1,15 @@
 import type { Message } from '../../prisma/generated/client/client.ts';
 import type { Stored } from '../db/columns.ts';
+import { listOf, parseApproval, parseContent, parseToolCall, parseToolReturn } from '../letta/content.ts';
+import { isStoredValue, MESSAGE_ROLE } from '../letta/enums.ts';
 import { builder } from './builder.ts';
-import {
-  listOf,
-  MessageApprovalUnion,
-  MessageContentUnion,
-  parseApproval,
-  parseContent,
-  parseToolCall,
-  parseToolReturn,
-  ToolCallType,
-  ToolReturnType,
-} from './content.ts';
-import { MessageRoleEnum, messageRoleValues } from './enums.ts';
+import { MessageContentUnion } from './content.ts';
+import { MessageRoleEnum } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
 import { CONNECTION_ITEMS, fieldsSelected, readsPage } from './selection.ts';
 import { StepType } from './step.ts';
+import { MessageApprovalUnion, ToolCallType, ToolReturnType } from './tool-calls.ts';
 
 const PAGE = { size: 20, max: 100 };
 
@@ -29,7 +22,7 @@ export const MessageType = builder.objectRef<Stored<Message>>('Message').impleme
       type: MessageRoleEnum,
       nullable: true,
       description: 'The role of the participant. Null only for a role this API does not know (written by a newer server).',
-      resolve: (message) => (messageRoleValues.has(message.role) ? (message.role as 'user') : null),
+      resolve: (message) => (isStoredValue(MESSAGE_ROLE, message.role) ? message.role : null),
     }),
     content: t.field({
       type: [MessageContentUnion],

@@ -1,5 +1,5 @@
 import { badUserInput } from '../errors.ts';
-import { typeOfId, typeOfPrefix, type NodeTypeName } from '../ids.ts';
+import { typeOfId, typeOfPrefix, type NodeTypeName } from '../letta/ids.ts';
 import { builder } from './builder.ts';
 
 /** The type a stored object belongs to, from the prefix of its Letta id. */

@@ -2,9 +2,10 @@ import type { ProviderTrace, Step, StepMetrics } from '../../prisma/generated/cl
 import type { Stored } from '../db/columns.ts';
 import { countSteps, listSteps, splitJoined, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
 import { badUserInput } from '../errors.ts';
-import { isId } from '../ids.ts';
+import { isStoredValue, STOP_REASON } from '../letta/enums.ts';
+import { isId } from '../letta/ids.ts';
 import { builder } from './builder.ts';
-import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum, stopReasonValues, type StopReasonValue } from './enums.ts';
+import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
 import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, readsPage, selectedFields } from './selection.ts';
@@ -77,7 +78,7 @@ export const StepType = builder.objectRef<Stored<Step>>('Step').implement({
       type: StopReasonEnum,
       nullable: true,
       description: 'The stop reason associated with the step. Null when none was recorded or the value is not one this API knows.',
-      resolve: (step) => (step.stopReason !== null && stopReasonValues.has(step.stopReason) ? (step.stopReason as StopReasonValue) : null),
+      resolve: (step) => (isStoredValue(STOP_REASON, step.stopReason) ? step.stopReason : null),
     }),
     tags: t.stringList({
       description: 'Metadata tags, in the order they were added.',
