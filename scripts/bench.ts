@@ -5,7 +5,7 @@
  *                    [--database-url postgres://...] [--plans] [--plan-steps 1000000] [--label name] [--no-report] [--profile]
  *                    [--no-baseline] [--section results]
  *
- * 1. Starts a Postgres cluster of its own under bench/.data (pg_stat_statements loaded, so that statements
+ * 1. Starts a Postgres cluster of its own (pg_stat_statements loaded, so that statements
  *    are counted by Postgres itself), unless --database-url names a server to use instead.
  * 2. Seeds the dataset with the seeding tool, or reuses it when one of the same size is already there.
  * 3. Builds the gateway, starts it as a process of its own in production mode, and starts the hand-written
@@ -34,12 +34,14 @@ import { seed } from '../src/db/seed.ts';
 import { createCursors } from '../src/cursors.ts';
 import { readCursorSecret } from '../src/db/secrets.ts';
 import { rssMb } from './lib/memory.ts';
-import { startPrivatePostgres } from './lib/private-postgres.ts';
+import { clusterDir, startPrivatePostgres } from './lib/private-postgres.ts';
 import { recordPlans, type PlanReport } from './bench/plans.ts';
 import { resultsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
 import { scenarios as defineScenarios, type Fixtures } from './bench/scenarios.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The benchmark's Postgres cluster, kept between runs (with its dataset) outside the checkout. */
+const benchClusterDir = clusterDir('bench', root);
 const { flags } = parseFlags(process.argv.slice(2));
 const options = {
   steps: Number(flags.steps ?? 100_000),
@@ -85,9 +87,9 @@ function organizations(steps: number) {
 let cluster: Awaited<ReturnType<typeof startPrivatePostgres>> | undefined;
 let serverUrl: string;
 if (options.databaseUrl === undefined) {
-  log('starting Postgres under bench/.data/postgres');
+  log(`starting Postgres under ${benchClusterDir}`);
   cluster = await startPrivatePostgres({
-    dir: path.join(root, 'bench/.data/postgres'),
+    dir: benchClusterDir,
     settings: {
       shared_preload_libraries: 'pg_stat_statements',
       'pg_stat_statements.track': 'top',

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -26,6 +27,16 @@ export async function freePort(): Promise<number> {
 const asPostgres = (bin: string, args: string[]) =>
   process.getuid?.() === 0 ? run('runuser', ['-u', 'postgres', '--', bin, ...args]) : run(bin, args);
 
+/**
+ * Where a lasting private cluster (the benchmark's) lives: under the system's temporary folder, outside the
+ * checkout, which may sit in a folder the postgres user cannot enter (a home folder of mode 700, /root). One
+ * per checkout and user, so that two checkouts do not share a dataset.
+ */
+export function clusterDir(name: string, checkout: string): string {
+  const id = createHash('sha256').update(checkout).digest('hex').slice(0, 12);
+  return path.join(tmpdir(), `steps-gateway-${name}-${process.getuid?.() ?? 'user'}-${id}`);
+}
+
 export interface PrivatePostgresOptions {
   /** Where the cluster lives. A folder that already holds one is started as it is; default: a new temporary folder. */
   dir?: string;
@@ -42,7 +53,10 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   const bin = await binDir();
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'steps-gateway-pg-')));
   await mkdir(dir, { recursive: true });
-  await chmod(dir, 0o777);
+  // The server runs as the postgres user when we are root, and writes its socket and log here: the folder is
+  // its own, and no one else's to enter.
+  if (process.getuid?.() === 0) await run('chown', ['postgres:postgres', dir]);
+  await chmod(dir, 0o700);
   const data = path.join(dir, 'data');
   const port = options.port ?? (await freePort());
   if (!existsSync(path.join(data, 'PG_VERSION'))) {
