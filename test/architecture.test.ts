@@ -109,3 +109,14 @@ describe('error codes', () => {
     expect([...documented].filter((code) => !code.endsWith('*') && !codes.has(code))).toEqual([]);
   });
 });
+
+describe('reads of Letta tables', () => {
+  it('never go through @pothos/plugin-prisma field builders, which would skip tenancy, batching and keyset pages', () => {
+    const found: string[] = [];
+    for (const file of (readdirSync(src, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts'))) {
+      const text = readFileSync(join(src, file), 'utf8');
+      for (const match of text.matchAll(/\b(prismaObject|prismaNode|prismaField|prismaConnection|prismaInterface|relatedConnection|t\.relation|t\.relationCount)\s*\(/g)) found.push(`${file}: ${match[1]}`);
+    }
+    expect(found).toEqual([]);
+  });
+});
