@@ -6,7 +6,7 @@ import { createKeyVerifier } from './auth/api-keys.ts';
 import { apiKeyAuth } from './auth/plugin.ts';
 import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import { createCursors } from './cursors.ts';
-import type { Context } from './context.ts';
+import { createContext, type Context } from './context.ts';
 import type { Database } from './db/database.ts';
 import { clientErrorMessages, databaseFailures, inputErrorCodes, maskError } from './errors.ts';
 import { compiledExecution } from './execution.ts';
@@ -17,7 +17,6 @@ import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { idempotencyKeys } from './http/idempotency.ts';
 import { metrics } from './http/metrics.ts';
 import { requestIds } from './http/request-id.ts';
-import { createLoaders } from './loaders/index.ts';
 import { yogaLogger, type Logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 import { corsPolicy, csrfPrevention, varyOnOrigin } from './security/browsers.ts';
@@ -139,18 +138,7 @@ export function createGateway({
     // Served by the graphiql plugin above: compressed, cached and rate-limited.
     graphiql: false,
     plugins,
-    context: ({ request }): Context => {
-      const principal = auth.principalOf(request);
-      return {
-        db,
-        logger,
-        requestId: ids.idOf(request),
-        organizationId: principal.organizationId,
-        apiKeyId: principal.apiKeyId,
-        loaders: createLoaders(db, principal.organizationId),
-        cursors,
-      };
-    },
+    context: ({ request }): Context => createContext({ db, logger, cursors }, { requestId: ids.idOf(request), principal: auth.principalOf(request) }),
     maskedErrors: { maskError: maskError(logger) },
   });
 }
