@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey, listKeys, revokeKey } from '../src/auth/api-keys.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { createTenant, insertMessage, insertStep, insertTrace } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { codesOf } from './helpers/http.ts';
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -188,18 +189,18 @@ describe('errors', () => {
       ['query($a: String) { steps(after: $a) { totalCount } }', { a: nulCursor }],
     ] as const) {
       const response = await t.graphql(tenant.key, query, variables);
-      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
     }
   });
 
   it('reports parse and validation errors with their codes', async () => {
     const parse = await t.graphql(tenant.key, '{ steps( { id } }');
     expect(parse.status).toBe(400);
-    expect(errorCodes(parse)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(codesOf(parse)).toEqual(['GRAPHQL_PARSE_FAILED']);
     const validation = await t.graphql(tenant.key, '{ steps { nodes { nope } } }');
-    expect(errorCodes(validation)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(codesOf(validation)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     const variables = await t.graphql(tenant.key, 'query($n: Int) { steps(first: $n) { totalCount } }', { n: 'many' });
-    expect(errorCodes(variables)).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(variables)).toEqual(['BAD_USER_INPUT']);
   });
 });
 

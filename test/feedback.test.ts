@@ -2,27 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { onPostgres } from './helpers/database.ts';
 import { createTenant, insertStep, newId } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { SET_FEEDBACK, storedFeedback } from './helpers/feedback.ts';
+import { codesOf } from './helpers/http.ts';
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
 let other: Awaited<ReturnType<typeof createTenant>>;
 
-const SET = `mutation($input: SetStepFeedbackInput!) {
-  setStepFeedback(input: $input) { step { id feedback tags updatedAt } }
-}`;
-
-async function setFeedback(input: Record<string, unknown>, key = tenant.key) {
-  return t.graphql(key, SET, { input });
-}
-
-async function stored(stepId: string) {
-  const [row] = await t.db.sql.query<{ feedback: string | null; tags: unknown; updated_at: Date }>(
-    `SELECT feedback, tags, updated_at FROM steps WHERE id = $1`,
-    [stepId],
-  );
-  return row!;
-}
+const setFeedback = (input: Record<string, unknown>, key = tenant.key) => t.graphql(key, SET_FEEDBACK, { input });
+const stored = (stepId: string) => storedFeedback(t.db, stepId);
 
 beforeAll(async () => {
   t = await createTestGateway();
@@ -85,7 +74,7 @@ describe('setStepFeedback', () => {
       { stepId },
     ]) {
       const response = await setFeedback(input);
-      expect(errorCodes(response), JSON.stringify(input).slice(0, 80)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response), JSON.stringify(input).slice(0, 80)).toEqual(['BAD_USER_INPUT']);
       expect(response.body.data).toBeNull();
     }
     expect(await stored(stepId)).toEqual(before);
@@ -94,7 +83,7 @@ describe('setStepFeedback', () => {
   it('refuses to grow a step past 200 tags, writing nothing', async () => {
     const stepId = await insertStep(t.db, tenant.organizationId, { tags: Array.from({ length: 199 }, (_, i) => `t${i}`) });
     const response = await setFeedback({ stepId, tags: ['x', 'y'], feedback: 'POSITIVE' });
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
     const row = await stored(stepId);
     expect((row.tags as string[]).length).toBe(199);
     expect(row.feedback).toBeNull();
@@ -106,7 +95,7 @@ describe('setStepFeedback', () => {
     expect(feedbackOnly.body.errors).toBeUndefined();
     const shrink = await setFeedback({ stepId, removeTags: ['t0', 't1'] });
     expect(shrink.body.data.setStepFeedback.step.tags).toHaveLength(203);
-    expect(errorCodes(await setFeedback({ stepId, tags: ['more'] }))).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(await setFeedback({ stepId, tags: ['more'] }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('keeps tag values it did not write as they are (non-strings included)', async () => {
@@ -116,19 +105,19 @@ describe('setStepFeedback', () => {
   });
 
   it('returns BAD_USER_INPUT for a malformed step id and for an unknown feedback value', async () => {
-    expect(errorCodes(await setFeedback({ stepId: 'step-1', feedback: 'POSITIVE' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(await setFeedback({ stepId: 'step-1', feedback: 'POSITIVE' }))).toEqual(['BAD_USER_INPUT']);
     const stepId = await insertStep(t.db, tenant.organizationId);
     const response = await setFeedback({ stepId, feedback: 'MEH' });
     expect(response.status).toBe(400);
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors?.[0]?.message).toContain('StepFeedback');
   });
 
   it("returns NOT_FOUND for an unknown step and for another organization's step, which stays untouched", async () => {
-    expect(errorCodes(await setFeedback({ stepId: newId('step'), feedback: 'POSITIVE' }))).toEqual(['NOT_FOUND']);
+    expect(codesOf(await setFeedback({ stepId: newId('step'), feedback: 'POSITIVE' }))).toEqual(['NOT_FOUND']);
     const foreign = await insertStep(t.db, other.organizationId, { feedback: null, tags: [] });
     const response = await setFeedback({ stepId: foreign, feedback: 'POSITIVE', tags: ['mine'] });
-    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(codesOf(response)).toEqual(['NOT_FOUND']);
     expect(response.body.errors?.[0]?.message).toBe(`No step with id "${foreign}" exists in your organization.`);
     expect(await stored(foreign)).toMatchObject({ feedback: null, tags: [] });
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant, insertMessage, insertStep } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { codesOf } from './helpers/http.ts';
 import { pageThrough } from './helpers/pages.ts';
 
 let t: TestGateway;
@@ -265,7 +266,7 @@ describe('Step.messages', () => {
   it('rejects bad arguments with BAD_USER_INPUT', async () => {
     for (const variables of [{ first: 101 }, { after: 'garbage' }, { first: 1, last: 1 }]) {
       const response = await t.graphql(tenant.key, MESSAGES, { id: stepId, ...variables });
-      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
     }
   });
 });

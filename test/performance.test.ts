@@ -24,11 +24,7 @@ afterAll(() => t.close());
 
 const HEAVY_COLUMNS = ['request_json', 'response_json', 'llm_config', 'compaction_settings', '"content"', 'tool_calls', 'tool_returns', 'approvals', 'error_data'];
 
-async function statementsOf(query: string, variables: Record<string, unknown> = {}) {
-  const { result, statements } = await t.statements(() => t.graphql(tenant.key, query, variables));
-  expect(result.body.errors).toBeUndefined();
-  return { body: result.body, statements };
-}
+const statementsOf = (query: string, variables: Record<string, unknown> = {}) => t.queryStatements(tenant.key, query, variables);
 
 describe('what a query reads', () => {
   it('reads no heavy JSON column that the query does not select', async () => {

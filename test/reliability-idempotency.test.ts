@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { SET_FEEDBACK, storedFeedback } from './helpers/feedback.ts';
 import { codesOf, postGraphQL, serve } from './helpers/http.ts';
 
 let t: TestGateway;
@@ -20,11 +21,9 @@ afterAll(async () => {
   await t.close();
 });
 
-const SET = 'mutation($input: SetStepFeedbackInput!) { setStepFeedback(input: $input) { step { id feedback tags updatedAt } } }';
 const setFeedback = (input: Record<string, unknown>, headers: Record<string, string> = {}, key = tenant.key) =>
-  postGraphQL(http.url, key, { query: SET, variables: { input } }, headers);
-const stored = async (stepId: string) =>
-  (await t.db.sql.query<{ feedback: string | null; tags: string[]; updated_at: Date }>('SELECT feedback, tags, updated_at FROM steps WHERE id = $1', [stepId]))[0]!;
+  postGraphQL(http.url, key, { query: SET_FEEDBACK, variables: { input } }, headers);
+const stored = (stepId: string) => storedFeedback(t.db, stepId);
 const applied = (stepId: string) => t.logLines.filter((line) => line.event === 'step.feedback' && line.stepId === stepId && line.outcome === 'applied').length;
 
 describe('retried mutations', () => {
@@ -116,7 +115,7 @@ describe('Idempotency-Key', () => {
     const response = await fresh.gateway.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.key}`, 'idempotency-key': `sweep-${stepId}` },
-      body: JSON.stringify({ query: SET, variables: { input: { stepId, tags: ['s'] } } }),
+      body: JSON.stringify({ query: SET_FEEDBACK, variables: { input: { stepId, tags: ['s'] } } }),
     });
     expect(response.status).toBe(200);
     let left: unknown[] = [{}];

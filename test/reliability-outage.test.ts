@@ -10,6 +10,7 @@ import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, send, serve, type HttpResult } from './helpers/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../scripts/lib/private-postgres.ts';
 import { NEEDS_POSTGRES } from './helpers/requirements.ts';
+import { sleep } from './helpers/time.ts';
 
 // These tests stop, restart and break a Postgres cluster of their own; they run with the Postgres suite.
 let cluster: PrivatePostgres;
@@ -35,7 +36,6 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const query = () => postGraphQL(http.url, tenant.key, { query: '{ steps(first: 5) { totalCount nodes { id tags } } }' });
 
 interface Sent {

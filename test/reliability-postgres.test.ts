@@ -8,6 +8,7 @@ import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, serve } from './helpers/http.ts';
 import { NEEDS_POSTGRES } from './helpers/requirements.ts';
+import { sleep, within } from './helpers/time.ts';
 
 // Timeouts, cancellation and concurrency need a real Postgres: these run with the Postgres suite.
 let database: TestDatabase;
@@ -30,8 +31,6 @@ afterAll(async () => {
   await watcher.end();
   await database.drop();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A gateway with its own pool and timeouts over the test database, served over HTTP. */
 async function gateway(options: { statementTimeoutMs?: number; requestTimeoutMs?: number; poolMax?: number }) {
@@ -57,15 +56,6 @@ async function waiting(): Promise<number> {
     `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'steps-gateway'`,
   );
   return rows[0].n;
-}
-
-async function until(check: () => Promise<boolean>, limitMs: number): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await sleep(10);
-  }
-  return performance.now() - started;
 }
 
 /** Holds a lock from another session until released. */
@@ -112,7 +102,7 @@ describe.runIf(onPostgres)(`slow statements ${NEEDS_POSTGRES}`, () => {
       expect(response.status).toBe(504);
       expect(response.json).toEqual({ errors: [{ message: 'The request took longer than 400 ms and was stopped.', extensions: { code: 'TIMEOUT' } }] });
       // Cancelled on the server, not left waiting for the lock.
-      const cancelledInMs = await until(async () => (await waiting()) === 0, 2000);
+      const cancelledInMs = await within(2000, async () => (await waiting()) === 0);
       console.log(JSON.stringify({ cancelledAfterDeadlineMs: Math.round(cancelledInMs) }));
     } finally {
       await held.release();
@@ -126,7 +116,7 @@ describe.runIf(onPostgres)(`slow statements ${NEEDS_POSTGRES}`, () => {
     try {
       const response = await post(`mutation { setStepFeedback(input: { stepId: "${stepId}", feedback: POSITIVE, tags: ["late"] }) { step { id } } }`);
       expect(response.status).toBe(504);
-      await until(async () => (await waiting()) === 0, 2000);
+      await within(2000, async () => (await waiting()) === 0);
     } finally {
       await held.release();
     }
@@ -142,10 +132,10 @@ describe.runIf(onPostgres)(`slow statements ${NEEDS_POSTGRES}`, () => {
     try {
       const controller = new AbortController();
       const abandoned = post(LIST, { signal: controller.signal }).catch((error: unknown) => error);
-      await until(async () => (await waiting()) === 1, 2000);
+      await within(2000, async () => (await waiting()) === 1);
       controller.abort();
       expect(await abandoned).toBeInstanceOf(Error);
-      await until(async () => (await waiting()) === 0, 2000);
+      await within(2000, async () => (await waiting()) === 0);
     } finally {
       await held.release();
     }
@@ -183,7 +173,7 @@ describe.runIf(onPostgres)(`Idempotency-Key under failure and concurrency ${NEED
       expect((await postGraphQL(http.url, tenant.key, { query: LIST }, read)).status).toBe(504);
       startedAt = performance.now();
       expect((await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write)).status).toBe(504);
-      await until(async () => (await waiting()) === 0, 2000);
+      await within(2000, async () => (await waiting()) === 0);
     } finally {
       await held.release();
     }

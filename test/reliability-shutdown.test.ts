@@ -7,6 +7,7 @@ import { createTenant } from './helpers/factories.ts';
 import { postGraphQL, send } from './helpers/http.ts';
 import { startGateway } from './helpers/process.ts';
 import { NEEDS_POSTGRES } from './helpers/requirements.ts';
+import { sleep } from './helpers/time.ts';
 
 // Slow requests are made by holding a lock from another session: this needs Postgres.
 let database: TestDatabase;
@@ -20,8 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (onPostgres) await database.drop();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `npm start` as a process over the test database. */
 const start = (env: Record<string, string> = {}) =>

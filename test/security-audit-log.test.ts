@@ -4,14 +4,14 @@ import { createLogger } from '../src/logger.ts';
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { postGraphQL, serve } from './helpers/http.ts';
+import { SET_FEEDBACK } from './helpers/feedback.ts';
 
 let t: TestGateway;
 let http: Awaited<ReturnType<typeof serve>>;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
 let other: Awaited<ReturnType<typeof createTenant>>;
 
-const SET = 'mutation($input: SetStepFeedbackInput!) { setStepFeedback(input: $input) { step { id } } }';
-const setFeedback = (input: Record<string, unknown>, key = tenant.key) => postGraphQL(http.url, key, { query: SET, variables: { input } });
+const setFeedback = (input: Record<string, unknown>, key = tenant.key) => postGraphQL(http.url, key, { query: SET_FEEDBACK, variables: { input } });
 const auditLines = (stepId: string) => t.logLines.filter((line) => line.event === 'step.feedback' && line.stepId === stepId);
 
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { createTestGateway } from './helpers/gateway.ts';
 import { codesOf, postGraphQL, serve } from './helpers/http.ts';
 import { connectTestRedis } from './helpers/redis.ts';
 import { NEEDS_REDIS } from './helpers/requirements.ts';
+import { within } from './helpers/time.ts';
 
 let database: TestDatabase;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -33,18 +34,6 @@ async function replica(security: GatewayOptions['security'], redis?: Redis) {
 }
 
 const COUNT = '{ steps { totalCount } }';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds, returning how long that took; fails after `limitMs`. */
-async function within(limitMs: number, check: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await sleep(20);
-  }
-  return performance.now() - started;
-}
-
 describe('rate limits per API key', () => {
   it('answers past the limit with 429 RATE_LIMITED and Retry-After, counts each key apart, and runs nothing', async () => {
     const { t, post } = await replica({ rateLimitPerMinute: 5 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_SECURITY } from '../src/config.ts';
 import { createTenant } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { codesOf } from './helpers/http.ts';
 
 /**
  * No error names what the schema holds ("Did you mean ...?"), whichever check produced it, so that the
@@ -43,7 +44,7 @@ describe('errors', () => {
       for (const gateway of [compiled, interpreted]) {
         const response = await gateway.graphql(key, query, variables);
         expect(response.status).toBe(400);
-        expect(errorCodes(response).length).toBeGreaterThan(0);
+        expect(codesOf(response).length).toBeGreaterThan(0);
         const text = JSON.stringify(response.body);
         expect(text).not.toMatch(/did you mean|suggestion/i);
         // The refusal still says what was wrong with what the client sent.

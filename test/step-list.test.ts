@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant, insertMessage, insertStep } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { codesOf } from './helpers/http.ts';
 import { pageThrough } from './helpers/pages.ts';
 
 let t: TestGateway;
@@ -143,7 +144,7 @@ describe('steps', () => {
       { after: Buffer.from('{"id":"step-1"}').toString('base64url') },
     ]) {
       const response = await list(variables);
-      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
     }
   });
 
@@ -167,7 +168,7 @@ describe('steps', () => {
       [{ last: 5, before: `${payload}.${'A'.repeat(signature.length)}` }, /not a cursor returned by this API/],
     ] as const) {
       const response = await list(variables);
-      expect(errorCodes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
       expect(response.body.errors![0]!.message).toMatch(message);
     }
     // A message cursor belongs to its step's messages, and is refused by another step's.
@@ -175,7 +176,7 @@ describe('steps', () => {
       id: steps[1]!.id,
       after: messageCursor,
     });
-    expect(errorCodes(other)).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(other)).toEqual(['BAD_USER_INPUT']);
     expect((await list({ first: 5, after: newest })).body.errors).toBeUndefined();
   });
 
@@ -243,7 +244,7 @@ describe('steps(filter)', () => {
       { createdAfter: 'yesterday' },
     ]) {
       const response = await list({ filter });
-      expect(errorCodes(response), JSON.stringify(filter)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response), JSON.stringify(filter)).toEqual(['BAD_USER_INPUT']);
     }
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant, insertStep, newId } from './helpers/factories.ts';
-import { createTestGateway, errorCodes, type TestGateway } from './helpers/gateway.ts';
+import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { codesOf } from './helpers/http.ts';
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -114,7 +115,7 @@ describe('step(id)', () => {
   it('returns BAD_USER_INPUT for a malformed id', async () => {
     for (const id of ['nope', 'message-0b6a4d57-5b8c-4d3e-9a41-1f2e3d4c5b6a', "step-1' OR '1'='1"]) {
       const response = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { id } }`, { id });
-      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.body.data).toEqual({ step: null });
     }
   });
@@ -136,6 +137,6 @@ describe('node(id)', () => {
 
   it('returns BAD_USER_INPUT for an id that names no type', async () => {
     const response = await t.graphql(tenant.key, `{ node(id: "agent-0b6a4d57-5b8c-4d3e-9a41-1f2e3d4c5b6a") { id } }`);
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
   });
 });

@@ -61,11 +61,15 @@ export async function createTestGateway(
         stop();
       }
     },
+    /** Sends a query that must succeed, and returns its body with the SQL statements it caused. */
+    async queryStatements(key: string, query: string, variables: Record<string, unknown> = {}) {
+      const { result, statements } = await this.statements(() => graphql(key, query, variables));
+      if (result.body.errors !== undefined) throw new Error(`the query failed: ${JSON.stringify(result.body.errors)}`);
+      return { body: result.body, statements };
+    },
     close: () => database.drop(),
   };
 }
 
 export type TestGateway = Awaited<ReturnType<typeof createTestGateway>>;
 
-/** The codes of a response's errors. */
-export const errorCodes = (response: GraphQLResponse) => (response.body.errors ?? []).map((error) => error.extensions?.code);

@@ -54,5 +54,6 @@ export function postGraphQL(url: string, key: string | undefined, body: unknown,
   });
 }
 
-/** The codes of a response's errors. */
-export const codesOf = (result: HttpResult): unknown[] => (result.json?.errors ?? []).map((error: any) => error.extensions?.code);
+/** The codes of a response's errors: one over HTTP (`json`), or one from the gateway's fetch handler (`body`). */
+export const codesOf = (result: { json?: any; body?: { errors?: { extensions?: Record<string, unknown> }[] } }): unknown[] =>
+  ((result.json ?? result.body)?.errors ?? []).map((error: any) => error.extensions?.code);
