@@ -220,7 +220,8 @@ describe('endpoints', () => {
     const headers = { authorization: `Bearer ${tenant.key}`, 'x-graphql-yoga-csrf': '1' };
     const get = await t.gateway.fetch(`http://gateway.test/graphql?query=${query}`, { headers });
     expect(get.status).toBe(200);
-    expect((await get.json()).data.steps.totalCount).toBeGreaterThanOrEqual(0);
+    const [own] = await t.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM steps WHERE organization_id = $1 AND NOT is_deleted', [tenant.organizationId]);
+    expect(await get.json()).toEqual({ data: { steps: { totalCount: own!.n } } });
     const mutation = encodeURIComponent('mutation { setStepFeedback(input: { stepId: "step-1" }) { step { id } } }');
     const refused = await t.gateway.fetch(`http://gateway.test/graphql?query=${mutation}`, { headers });
     expect(refused.status).toBe(405);
