@@ -28,7 +28,7 @@ import pg from 'pg';
 
 import { createKey } from '../src/auth/api-keys.ts';
 import { parseFlags } from '../src/cli.ts';
-import { openPostgres } from '../src/db/database.ts';
+import { openPostgres } from '../src/db/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { seed } from '../src/db/seed.ts';
 import { createCursors } from '../src/cursors.ts';

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createKey } from '../src/auth/api-keys.ts';
 import { parseFlags } from '../src/cli.ts';
-import { openPostgres } from '../src/db/database.ts';
+import { openPostgres } from '../src/db/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { seed } from '../src/db/seed.ts';
 import { rssMb } from './lib/memory.ts';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Prisma } from '../prisma/generated/client/client.ts';
-import { openPostgres, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
+import { openPostgres } from '../src/db/postgres.ts';
 import { PREPARED_PER_CONNECTION } from '../src/db/prepared.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
 import { NEEDS_POSTGRES } from './helpers/requirements.ts';

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { openPostgres, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
+import { openPostgres } from '../src/db/postgres.ts';
 import { classifyDatabaseError, mayRetry } from '../src/db/failures.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { onPostgres } from './helpers/database.ts';

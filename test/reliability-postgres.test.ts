@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKey } from '../src/auth/api-keys.ts';
-import { openPostgres, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
+import { openPostgres } from '../src/db/postgres.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway } from './helpers/gateway.ts';

@@ -5,7 +5,7 @@
  * the target.
  */
 import type { Prisma } from '../../prisma/generated/client/client.ts';
-import { openPostgres } from '../../src/db/database.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
 import { stepConditions, stepCountSql, stepPageSql, type StepFilterValues } from '../../src/db/step-queries.ts';
 
 export interface PlanEntry {

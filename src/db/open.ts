@@ -2,7 +2,9 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Config } from '../config.ts';
-import { openPglite, openPostgres, type Database } from './database.ts';
+import type { Database } from './database.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
 
 /** Opens the configured database: Postgres when DATABASE_URL is set, otherwise PGlite under DATA_DIR. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pool'>): Promise<Database> {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 import pg from 'pg';
 
-import { openPglite, openPostgres, type Database } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/database.ts';
+import { openPglite } from '../../src/db/pglite.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
 /** Postgres when DATABASE_URL is set, PGlite otherwise: the same suite runs on both. */

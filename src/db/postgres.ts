@@ -1,0 +1,165 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+
+import type { Prisma } from '../../prisma/generated/client/client.ts';
+import { createDatabase, INT8, type Database, type SqlRunner } from './database.ts';
+import { queryPrepared } from './prepared.ts';
+import { RequestAbortedError, requestScope, type RequestScope } from './request-scope.ts';
+
+export interface PostgresOptions {
+  url: string;
+  poolMax: number;
+  connectionTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /** Run the hot reads as named prepared statements (the default); off behind a pooler that cannot keep them. */
+  preparedStatements?: boolean;
+}
+
+/** Opens Postgres through a pg pool whose size and timeouts are always set explicitly. */
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectionTimeoutMs,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: options.applicationName ?? 'steps-gateway',
+    // bigint as bigint, as Prisma reads it (pg's default is a string). Prisma's own statements bring their parsers.
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? BigInt : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that would
+  // crash the process. The next query gets a fresh connection.
+  pool.on('error', () => {});
+  const cancelled = trackConnections(pool);
+
+  const runner = (client: pg.Pool | pg.PoolClient): Omit<SqlRunner, 'transaction'> => ({
+    async exec(script) {
+      await client.query(script);
+    },
+    async query(text, params = []) {
+      const result = await client.query(text, params);
+      return result.rows;
+    },
+  });
+
+  const sql: SqlRunner = {
+    ...runner(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(runner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+
+  /**
+   * Cancels with Postgres' own cancel request (what psql sends on Ctrl-C): a short packet on a connection of
+   * its own that the server closes at once. It needs no session, so it works while the pool is exhausted by
+   * the very statements being cancelled, and costs no slot of max_connections. A cancelled connection is
+   * closed rather than reused (see trackConnections), so a cancel that arrives late can never reach another
+   * request's statement.
+   */
+  async function cancelRequest(scope: RequestScope) {
+    for (const connection of scope.connections) {
+      const client = connection as pg.PoolClient & { activeQuery?: unknown };
+      cancelled.add(client);
+      if (client.activeQuery == null) continue;
+      const canceller = new pg.Client({ connectionString: options.url });
+      (canceller as unknown as { connection: NodeJS.EventEmitter }).connection.on('error', () => {});
+      (canceller as unknown as { cancel(target: pg.Client, query: unknown): void }).cancel(client, client.activeQuery);
+    }
+  }
+
+  const read = async <Row>(statement: Prisma.Sql) => {
+    if (options.preparedStatements === false) return (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
+    const client = await pool.connect();
+    // As pool.query does: a connection that fails while in hand, or whose statement failed, is closed rather
+    // than handed to the next statement.
+    let failed: Error | undefined;
+    const onError = (error: Error) => {
+      failed ??= error;
+    };
+    client.on('error', onError);
+    try {
+      return await queryPrepared<Row>(client, statement.text, statement.values);
+    } catch (error) {
+      failed ??= error as Error;
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(failed);
+    }
+  };
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax });
+  return createDatabase({ kind: 'postgres', adapter: new PrismaPg(pool), sql, readRows: read, poolStats, close: () => pool.end(), cancelRequest });
+}
+
+/**
+ * Records which connections each request holds (every statement, Prisma's included, checks one out through
+ * `pool.connect`), refuses to start a statement for a request that has already ended, and closes a
+ * connection whose statement was cancelled instead of returning it to the pool.
+ */
+function trackConnections(pool: pg.Pool): WeakSet<pg.PoolClient> {
+  const cancelled = new WeakSet<pg.PoolClient>();
+  const original = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  const connect = () => original() as Promise<pg.PoolClient>;
+  const adopt = (scope: RequestScope, client: pg.PoolClient): pg.PoolClient => {
+    if (scope.signal.aborted) {
+      client.release();
+      throw new RequestAbortedError();
+    }
+    scope.connections.add(client);
+    const release = client.release;
+    client.release = (destroy?: boolean | Error) => {
+      scope.connections.delete(client);
+      client.release = release;
+      return release.call(client, cancelled.has(client) ? true : destroy);
+    };
+    return client;
+  };
+  pool.connect = ((callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => {
+    const scope = requestScope.getStore();
+    if (scope === undefined) return original(callback);
+    if (scope.signal.aborted) {
+      const error = new RequestAbortedError();
+      if (callback === undefined) return Promise.reject(error);
+      callback(error, undefined, () => {});
+      return undefined;
+    }
+    // A request that ends while it waits for a connection stops waiting; the connection, when it comes, goes back.
+    const acquired = new Promise<pg.PoolClient>((resolve, reject) => {
+      const onAbort = () => reject(new RequestAbortedError());
+      scope.signal.addEventListener('abort', onAbort, { once: true });
+      connect().then(
+        (client) => {
+          scope.signal.removeEventListener('abort', onAbort);
+          try {
+            resolve(adopt(scope, client));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          scope.signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+    if (callback === undefined) return acquired;
+    acquired.then(
+      (client) => callback(undefined, client, (release) => client.release(release as boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => {}),
+    );
+    return undefined;
+  }) as typeof pool.connect;
+  return cancelled;
+}
