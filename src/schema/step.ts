@@ -5,9 +5,10 @@ import { badUserInput } from '../errors.ts';
 import { isStoredValue, STOP_REASON } from '../letta/enums.ts';
 import { isId } from '../letta/ids.ts';
 import { builder } from './builder.ts';
+import { connectionArgs, defineConnection, lazyCount, pageCost } from './connection.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum } from './enums.ts';
 import { NodeInterface } from './node.ts';
-import { connectionArgs, defineConnection, lazyCount, pageCost, pageRequest, toPage } from './pagination.ts';
+import { pageRequest, toPage } from './pages.ts';
 import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, readsPage, selectedFields } from './selection.ts';
 
 const PAGE = { size: 20, max: 100 };
