@@ -267,222 +267,283 @@ const toMicroIso = (epochMicros: bigint) => {
   return new Date(Number(millis)).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);
 };
 
-export function generateBatch(options: SeedOptions, from: number, to: number) {
-  const agents = Array.from({ length: 6 }, (_, i) => stableId('agent', `${options.organizationId}|${options.seed}|agent|${i}`));
-  const startMicros = BigInt((options.start ?? new Date('2025-11-01T00:00:00Z')).getTime()) * 1000n;
+/**
+ * One step as it is being drawn: its random stream, its ids, and the facts every table's rows follow from
+ * (its model, outcome, scenario). The rows are drawn in a fixed order from the one stream (step, messages,
+ * trace, metrics), so a step looks the same in every batch and with or without the rest.
+ */
+interface StepDraw {
+  r: Random;
+  org: string;
+  key: string;
+  nextId: (prefix: string) => string;
+  stepId: string;
+  agentId: string;
+  runId: string;
+  m: (typeof MODELS)[number];
+  createdMicros: bigint;
+  createdAt: string;
+  at: (offsetMs: number) => string;
+  failure: (typeof FAILURES)[number] | undefined;
+  status: 'FAILED' | 'CANCELLED' | 'PENDING' | 'SUCCESS';
+  scenario: Scenario;
+  needsApproval: boolean;
+  /** Drawn with the step's row (stepRow), and read by its trace. */
+  promptTokens: number;
+  completionTokens: number;
+}
 
-  const steps: Row[] = [];
-  const messages: Row[] = [];
-  const traces: Row[] = [];
-  const metrics: Row[] = [];
+function beginStep(options: SeedOptions, index: number, agents: string[], startMicros: bigint): StepDraw {
+  // Each step has its own stream, so a batch boundary never changes what a step looks like.
+  const r = random(hashSeed(`${options.organizationId}:${index}`, options.seed));
+  const key = `${options.organizationId}|${options.seed}|${index}`;
+  let serial = 0;
+  const nextId = (prefix: string) => stableId(prefix, `${key}|${serial++}`);
+  const stepId = nextId('step');
+  const m = r.pick(MODELS);
+  const createdMicros = startMicros + BigInt(index) * 60_000_000n + BigInt(r.int(0, 59_999_999));
+  const roll = r.next();
+  const failure = roll < 0.08 ? r.pick(FAILURES) : undefined;
+  const status = failure ? 'FAILED' : roll < 0.11 ? 'CANCELLED' : roll < 0.14 ? 'PENDING' : 'SUCCESS';
+  // What the step is about, drawn from a stream of its own, so that the step's own values stay the same
+  // whatever a scenario draws. Only a step that sends email waits for approval.
+  const scenario = r.pick(SCENARIOS)(random(hashSeed(`${key}|scenario`, options.seed)));
+  const needsApproval = status === 'SUCCESS' && scenario.sensitive === true && r.chance(0.6);
+  return {
+    r,
+    org: options.organizationId,
+    key,
+    nextId,
+    stepId,
+    agentId: agents[index % agents.length]!,
+    runId: stableId('run', `${options.organizationId}|${options.seed}|run|${Math.floor(index / 4)}`),
+    m,
+    createdMicros,
+    createdAt: toMicroIso(createdMicros),
+    at: (offsetMs: number) => toMicroIso(createdMicros + BigInt(offsetMs) * 1000n + BigInt(r.int(0, 999))),
+    failure,
+    status,
+    scenario,
+    needsApproval,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+}
 
-  for (let index = from; index < to; index++) {
-    // Each step has its own stream, so a batch boundary never changes what a step looks like.
-    const r = random(hashSeed(`${options.organizationId}:${index}`, options.seed));
-    const org = options.organizationId;
-    const key = `${options.organizationId}|${options.seed}|${index}`;
-    let serial = 0;
-    const nextId = (prefix: string) => stableId(prefix, `${key}|${serial++}`);
-    const stepId = nextId('step');
-    const agentId = agents[index % agents.length]!;
-    const runId = stableId('run', `${options.organizationId}|${options.seed}|run|${Math.floor(index / 4)}`);
-    const m = r.pick(MODELS);
-    const createdMicros = startMicros + BigInt(index) * 60_000_000n + BigInt(r.int(0, 59_999_999));
-    const createdAt = toMicroIso(createdMicros);
-    const at = (offsetMs: number) => toMicroIso(createdMicros + BigInt(offsetMs) * 1000n + BigInt(r.int(0, 999)));
+function stepRow(d: StepDraw): Row {
+  const { r, m, failure, status } = d;
+  const stopReason = failure?.stopReason ?? (status === 'CANCELLED' ? 'cancelled' : status === 'PENDING' ? null : d.needsApproval ? 'requires_approval' : r.pick(SUCCESS_STOPS));
+  const promptTokens = (d.promptTokens = r.int(800, 24_000));
+  const completionTokens = (d.completionTokens = status === 'PENDING' ? 0 : r.int(20, 1500));
+  const reasoningTokens = m.reasoning !== 'none' && status !== 'PENDING' ? r.int(50, 800) : null;
+  const cached = m.providerName === 'anthropic' || r.chance(0.3) ? r.int(0, Math.floor(promptTokens * 0.8)) : null;
+  const feedbackRoll = r.next();
+  const feedback = feedbackRoll < 0.2 ? 'positive' : feedbackRoll < 0.3 ? 'negative' : null;
+  const tags = feedback ? [...new Set([r.pick(TAGS[feedback]), ...(r.chance(0.4) ? [r.pick(TAGS[feedback])] : [])])] : [];
+  const traceId = r.uuid().replace(/-/g, '');
+  return {
+    id: d.stepId,
+    organization_id: d.org,
+    provider_id: `provider-${m.providerName}`,
+    run_id: d.runId,
+    agent_id: d.agentId,
+    provider_name: m.providerName,
+    provider_category: 'base',
+    model: m.model,
+    model_handle: m.handle,
+    model_endpoint: m.endpoint,
+    context_window_limit: m.window,
+    completion_tokens: completionTokens,
+    prompt_tokens: promptTokens,
+    total_tokens: promptTokens + completionTokens,
+    cached_input_tokens: cached,
+    cache_write_tokens: m.providerName === 'anthropic' ? r.int(0, 2000) : null,
+    reasoning_tokens: reasoningTokens,
+    completion_tokens_details: reasoningTokens === null ? null : { reasoning_tokens: reasoningTokens },
+    prompt_tokens_details: cached === null ? null : { cached_tokens: cached },
+    stop_reason: stopReason,
+    tags,
+    trace_id: traceId,
+    request_id: r.chance(0.5) ? `req_${r.uuid().replace(/-/g, '').slice(0, 24)}` : null,
+    feedback,
+    error_type: failure?.errorType ?? null,
+    error_data: failure
+      ? { message: failure.message, traceback: `Traceback (most recent call last):\n  File "letta/agents/letta_agent.py", line ${r.int(100, 900)}, in step\n${failure.errorType}: ${failure.message}`, details: { attempt: r.int(1, 3) } }
+      : null,
+    status,
+    project_id: r.chance(0.5) ? 'project-default' : null,
+    created_at: d.createdAt,
+    updated_at: d.createdAt,
+  };
+}
 
-    const roll = r.next();
-    const failure = roll < 0.08 ? r.pick(FAILURES) : undefined;
-    const status = failure ? 'FAILED' : roll < 0.11 ? 'CANCELLED' : roll < 0.14 ? 'PENDING' : 'SUCCESS';
-    // What the step is about, drawn from a stream of its own, so that the step's own values stay the same
-    // whatever a scenario draws. Only a step that sends email waits for approval.
-    const scenario = r.pick(SCENARIOS)(random(hashSeed(`${key}|scenario`, options.seed)));
-    const needsApproval = status === 'SUCCESS' && scenario.sensitive === true && r.chance(0.6);
-    const stopReason = failure?.stopReason ?? (status === 'CANCELLED' ? 'cancelled' : status === 'PENDING' ? null : needsApproval ? 'requires_approval' : r.pick(SUCCESS_STOPS));
-    const promptTokens = r.int(800, 24_000);
-    const completionTokens = status === 'PENDING' ? 0 : r.int(20, 1500);
-    const reasoningTokens = m.reasoning !== 'none' && status !== 'PENDING' ? r.int(50, 800) : null;
-    const cached = m.providerName === 'anthropic' || r.chance(0.3) ? r.int(0, Math.floor(promptTokens * 0.8)) : null;
-    const feedbackRoll = r.next();
-    const feedback = feedbackRoll < 0.2 ? 'positive' : feedbackRoll < 0.3 ? 'negative' : null;
-    const tags = feedback ? [...new Set([r.pick(TAGS[feedback]), ...(r.chance(0.4) ? [r.pick(TAGS[feedback])] : [])])] : [];
-    const traceId = r.uuid().replace(/-/g, '');
+/** The step's messages, in the order Letta writes them; returns the time offset (ms) of the last one. */
+function messageRows(d: StepDraw, index: number, messages: Row[]): number {
+  const { r, m, failure, status, scenario, needsApproval, nextId } = d;
+  const message = (role: string, offsetMs: number, fields: Row) => {
+    messages.push({
+      id: d.nextId('message'),
+      organization_id: d.org,
+      agent_id: d.agentId,
+      role,
+      step_id: d.stepId,
+      run_id: d.runId,
+      model: role === 'assistant' || role === 'approval' ? m.model : null,
+      otid: r.uuid(),
+      sender_id: role === 'user' ? `identity-${r.int(1, 20)}` : null,
+      tool_calls: [],
+      is_err: failure ? true : null,
+      created_at: d.at(offsetMs),
+      updated_at: d.at(offsetMs),
+      ...fields,
+    });
+  };
+  /** The model's reasoning before a call: why it calls the tool, or that it can answer now. */
+  const reasoningParts = (text: string) => {
+    switch (m.reasoning) {
+      case 'native':
+        return r.chance(0.15)
+          ? [{ type: 'redacted_reasoning', data: `redacted:${r.uuid()}` }]
+          : [{ type: 'reasoning', is_native: true, reasoning: text, signature: `sig_${r.uuid().slice(0, 8)}` }];
+      case 'omitted':
+        return [{ type: 'omitted_reasoning', signature: `sig_${r.uuid().slice(0, 8)}` }];
+      case 'summarized':
+        return [{ type: 'summarized_reasoning', id: `rs_${r.uuid().slice(0, 12)}`, summary: [{ index: 0, text }, { index: 1, text: 'Then answer briefly.' }], encrypted_content: `enc_${r.uuid()}` }];
+      default:
+        return [{ type: 'text', text }];
+    }
+  };
+  const toolCall = (name: string, input: Row) => ({ id: `call_${r.uuid().replace(/-/g, '').slice(0, 20)}`, type: 'function', function: { name, arguments: JSON.stringify(input) } });
+  let t = 0;
+  if (index % 50 === 0) message('system', t++, { content: [{ type: 'text', text: 'You are a helpful agent with long-term memory.' }] });
+  if (index % 40 === 7) message('summary', t++, { content: [{ type: 'text', text: '{"type": "system_alert", "message": "Earlier messages were summarized."}' }] });
+  const prompt = scenario.prompt;
+  // User input: plain, legacy text-only, or with an image.
+  if (r.chance(0.1)) message('user', t++, { text: prompt, content: null });
+  else if (r.chance(0.1)) message('user', t++, { content: [{ type: 'text', text: prompt }, { type: 'image', source: { type: 'letta', file_id: `file-${r.uuid()}`, media_type: 'image/png', detail: 'auto' } }] });
+  else message('user', t++, { content: [{ type: 'text', text: prompt }] });
 
-    steps.push({
+  if (status !== 'PENDING') {
+    for (const [round, { name, input, output }] of scenario.rounds.entries()) {
+      const last = round === scenario.rounds.length - 1;
+      const call = toolCall(name, input);
+      message('assistant', (t += 400), {
+        content: [...reasoningParts(reasoningFor(name, round)), ...(r.chance(0.3) ? [{ type: 'tool_call', id: call.id, name, input }] : [])],
+        tool_calls: [call],
+      });
+      if (last && needsApproval) {
+        const approved = r.chance(0.7);
+        message('approval', (t += 50), { content: [], tool_calls: [call] });
+        message('approval', (t += 5000), {
+          content: [],
+          approve: approved,
+          approval_request_id: nextId('message'),
+          denial_reason: approved ? null : 'Not allowed to send email on weekends.',
+          approvals: [
+            { type: 'approval', tool_call_id: call.id, approve: approved, reason: approved ? null : 'Not allowed to send email on weekends.' },
+            ...(approved ? [{ tool_call_id: call.id, status: 'success', func_response: output, stdout: [], stderr: [] }] : []),
+          ],
+        });
+        break;
+      }
+      const errored = last && status === 'FAILED' && r.chance(0.5);
+      const funcResponse = errored ? JSON.stringify({ status: 'Failed', message: `${name} timed out after 30 s` }) : output;
+      const text = typeof funcResponse === 'string' ? funcResponse : String((funcResponse[0] as { text?: string }).text ?? '');
+      message('tool', (t += r.int(100, 3000)), {
+        name,
+        tool_call_id: call.id,
+        content: [{ type: 'tool_return', tool_call_id: call.id, content: text, is_error: errored }],
+        tool_returns: [{ tool_call_id: call.id, status: errored ? 'error' : 'success', func_response: funcResponse, stdout: errored ? [] : ['ok'], stderr: errored ? ['TimeoutError'] : [] }],
+      });
+    }
+    if (status === 'SUCCESS' && !needsApproval) {
+      const reply = toolCall('send_message', { message: scenario.reply });
+      message('assistant', (t += 600), { content: reasoningParts('I have what I need; I will answer briefly.'), tool_calls: [reply] });
+      message('tool', (t += 5), {
+        name: 'send_message',
+        tool_call_id: reply.id,
+        content: [{ type: 'text', text: '{"status": "OK", "message": "None"}' }],
+        tool_returns: [{ tool_call_id: reply.id, status: 'success', func_response: '{"status": "OK", "message": "None"}' }],
+      });
+      if (r.chance(0.3)) message('function', (t += 5), { name: 'legacy_function', content: [{ type: 'text', text: 'ok' }] });
+    }
+  }
+  return t;
+}
+
+/** The step's provider trace, written after its last message (most steps that ran have one). */
+function traceRow(d: StepDraw, lastMessageMs: number, traces: Row[]): void {
+  const { r, m, failure, status, promptTokens, completionTokens, nextId, org, stepId, agentId, runId, at } = d;
+  const prompt = d.scenario.prompt;
+  const t = lastMessageMs;
+  if (status !== 'PENDING' && r.chance(0.92)) {
+    traces.push({
+      id: nextId('provider_trace'),
+      organization_id: org,
+      step_id: stepId,
+      agent_id: agentId,
+      run_id: runId,
+      call_type: 'agent_step',
+      source: 'letta-server',
+      agent_tags: ['demo'],
+      org_id: org,
+      user_id: `user-${r.uuid()}`,
+      llm_config: { model: m.model, model_endpoint: m.endpoint, context_window: m.window, temperature: 0.7 },
+      request_json: {
+        model: m.model,
+        messages: [{ role: 'system', content: 'You are a helpful agent with long-term memory.' }, { role: 'user', content: prompt }],
+        tools: TOOL_NAMES.map((name) => ({ type: 'function', function: { name } })),
+        temperature: 0.7,
+      },
+      response_json: failure
+        ? { error: { type: failure.errorType, message: failure.message } }
+        : { id: `chatcmpl-${r.uuid().slice(0, 12)}`, model: m.model, usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens }, choices: [{ finish_reason: 'tool_calls' }] },
+      created_at: at(t + 1),
+      updated_at: at(t + 1),
+    });
+  }
+}
+
+/** The step's timing metrics (most steps that ran have them). */
+function metricsRow(d: StepDraw, metrics: Row[]): void {
+  const { r, m, status, createdMicros, createdAt, stepId, org, runId, agentId } = d;
+  if (status !== 'PENDING' && r.chance(0.95)) {
+    const stepStartNs = createdMicros * 1000n + BigInt(r.int(0, 999));
+    const llmRequestNs = BigInt(r.int(200, 9000)) * 1_000_000n + BigInt(r.int(0, 999_999));
+    const toolExecutionNs = BigInt(r.int(1, 3000)) * 1_000_000n;
+    metrics.push({
       id: stepId,
       organization_id: org,
       provider_id: `provider-${m.providerName}`,
       run_id: runId,
       agent_id: agentId,
-      provider_name: m.providerName,
-      provider_category: 'base',
-      model: m.model,
-      model_handle: m.handle,
-      model_endpoint: m.endpoint,
-      context_window_limit: m.window,
-      completion_tokens: completionTokens,
-      prompt_tokens: promptTokens,
-      total_tokens: promptTokens + completionTokens,
-      cached_input_tokens: cached,
-      cache_write_tokens: m.providerName === 'anthropic' ? r.int(0, 2000) : null,
-      reasoning_tokens: reasoningTokens,
-      completion_tokens_details: reasoningTokens === null ? null : { reasoning_tokens: reasoningTokens },
-      prompt_tokens_details: cached === null ? null : { cached_tokens: cached },
-      stop_reason: stopReason,
-      tags,
-      trace_id: traceId,
-      request_id: r.chance(0.5) ? `req_${r.uuid().replace(/-/g, '').slice(0, 24)}` : null,
-      feedback,
-      error_type: failure?.errorType ?? null,
-      error_data: failure
-        ? { message: failure.message, traceback: `Traceback (most recent call last):\n  File "letta/agents/letta_agent.py", line ${r.int(100, 900)}, in step\n${failure.errorType}: ${failure.message}`, details: { attempt: r.int(1, 3) } }
-        : null,
-      status,
-      project_id: r.chance(0.5) ? 'project-default' : null,
+      project_id: null,
+      step_start_ns: stepStartNs.toString(),
+      llm_request_start_ns: (stepStartNs + 1_500_000n).toString(),
+      llm_request_ns: llmRequestNs.toString(),
+      tool_execution_ns: toolExecutionNs.toString(),
+      step_ns: (llmRequestNs + toolExecutionNs + 3_000_000n).toString(),
       created_at: createdAt,
       updated_at: createdAt,
     });
+  }
+}
 
+export function generateBatch(options: SeedOptions, from: number, to: number) {
+  const agents = Array.from({ length: 6 }, (_, i) => stableId('agent', `${options.organizationId}|${options.seed}|agent|${i}`));
+  const startMicros = BigInt((options.start ?? new Date('2025-11-01T00:00:00Z')).getTime()) * 1000n;
+  const steps: Row[] = [];
+  const messages: Row[] = [];
+  const traces: Row[] = [];
+  const metrics: Row[] = [];
+  for (let index = from; index < to; index++) {
+    const draw = beginStep(options, index, agents, startMicros);
+    steps.push(stepRow(draw));
     // A step's own values are drawn before anything else, so they are the same with or without the rest.
     if (options.stepsOnly) continue;
-
-    const message = (role: string, offsetMs: number, fields: Row) => {
-      messages.push({
-        id: nextId('message'),
-        organization_id: org,
-        agent_id: agentId,
-        role,
-        step_id: stepId,
-        run_id: runId,
-        model: role === 'assistant' || role === 'approval' ? m.model : null,
-        otid: r.uuid(),
-        sender_id: role === 'user' ? `identity-${r.int(1, 20)}` : null,
-        tool_calls: [],
-        is_err: failure ? true : null,
-        created_at: at(offsetMs),
-        updated_at: at(offsetMs),
-        ...fields,
-      });
-    };
-    /** The model's reasoning before a call: why it calls the tool, or that it can answer now. */
-    const reasoningParts = (text: string) => {
-      switch (m.reasoning) {
-        case 'native':
-          return r.chance(0.15)
-            ? [{ type: 'redacted_reasoning', data: `redacted:${r.uuid()}` }]
-            : [{ type: 'reasoning', is_native: true, reasoning: text, signature: `sig_${r.uuid().slice(0, 8)}` }];
-        case 'omitted':
-          return [{ type: 'omitted_reasoning', signature: `sig_${r.uuid().slice(0, 8)}` }];
-        case 'summarized':
-          return [{ type: 'summarized_reasoning', id: `rs_${r.uuid().slice(0, 12)}`, summary: [{ index: 0, text }, { index: 1, text: 'Then answer briefly.' }], encrypted_content: `enc_${r.uuid()}` }];
-        default:
-          return [{ type: 'text', text }];
-      }
-    };
-    const toolCall = (name: string, input: Row) => ({ id: `call_${r.uuid().replace(/-/g, '').slice(0, 20)}`, type: 'function', function: { name, arguments: JSON.stringify(input) } });
-
-    let t = 0;
-    if (index % 50 === 0) message('system', t++, { content: [{ type: 'text', text: 'You are a helpful agent with long-term memory.' }] });
-    if (index % 40 === 7) message('summary', t++, { content: [{ type: 'text', text: '{"type": "system_alert", "message": "Earlier messages were summarized."}' }] });
-    const prompt = scenario.prompt;
-    // User input: plain, legacy text-only, or with an image.
-    if (r.chance(0.1)) message('user', t++, { text: prompt, content: null });
-    else if (r.chance(0.1)) message('user', t++, { content: [{ type: 'text', text: prompt }, { type: 'image', source: { type: 'letta', file_id: `file-${r.uuid()}`, media_type: 'image/png', detail: 'auto' } }] });
-    else message('user', t++, { content: [{ type: 'text', text: prompt }] });
-
-    if (status !== 'PENDING') {
-      for (const [round, { name, input, output }] of scenario.rounds.entries()) {
-        const last = round === scenario.rounds.length - 1;
-        const call = toolCall(name, input);
-        message('assistant', (t += 400), {
-          content: [...reasoningParts(reasoningFor(name, round)), ...(r.chance(0.3) ? [{ type: 'tool_call', id: call.id, name, input }] : [])],
-          tool_calls: [call],
-        });
-        if (last && needsApproval) {
-          const approved = r.chance(0.7);
-          message('approval', (t += 50), { content: [], tool_calls: [call] });
-          message('approval', (t += 5000), {
-            content: [],
-            approve: approved,
-            approval_request_id: nextId('message'),
-            denial_reason: approved ? null : 'Not allowed to send email on weekends.',
-            approvals: [
-              { type: 'approval', tool_call_id: call.id, approve: approved, reason: approved ? null : 'Not allowed to send email on weekends.' },
-              ...(approved ? [{ tool_call_id: call.id, status: 'success', func_response: output, stdout: [], stderr: [] }] : []),
-            ],
-          });
-          break;
-        }
-        const errored = last && status === 'FAILED' && r.chance(0.5);
-        const funcResponse = errored ? JSON.stringify({ status: 'Failed', message: `${name} timed out after 30 s` }) : output;
-        const text = typeof funcResponse === 'string' ? funcResponse : String((funcResponse[0] as { text?: string }).text ?? '');
-        message('tool', (t += r.int(100, 3000)), {
-          name,
-          tool_call_id: call.id,
-          content: [{ type: 'tool_return', tool_call_id: call.id, content: text, is_error: errored }],
-          tool_returns: [{ tool_call_id: call.id, status: errored ? 'error' : 'success', func_response: funcResponse, stdout: errored ? [] : ['ok'], stderr: errored ? ['TimeoutError'] : [] }],
-        });
-      }
-      if (status === 'SUCCESS' && !needsApproval) {
-        const reply = toolCall('send_message', { message: scenario.reply });
-        message('assistant', (t += 600), { content: reasoningParts('I have what I need; I will answer briefly.'), tool_calls: [reply] });
-        message('tool', (t += 5), {
-          name: 'send_message',
-          tool_call_id: reply.id,
-          content: [{ type: 'text', text: '{"status": "OK", "message": "None"}' }],
-          tool_returns: [{ tool_call_id: reply.id, status: 'success', func_response: '{"status": "OK", "message": "None"}' }],
-        });
-        if (r.chance(0.3)) message('function', (t += 5), { name: 'legacy_function', content: [{ type: 'text', text: 'ok' }] });
-      }
-    }
-
-    if (status !== 'PENDING' && r.chance(0.92)) {
-      traces.push({
-        id: nextId('provider_trace'),
-        organization_id: org,
-        step_id: stepId,
-        agent_id: agentId,
-        run_id: runId,
-        call_type: 'agent_step',
-        source: 'letta-server',
-        agent_tags: ['demo'],
-        org_id: org,
-        user_id: `user-${r.uuid()}`,
-        llm_config: { model: m.model, model_endpoint: m.endpoint, context_window: m.window, temperature: 0.7 },
-        request_json: {
-          model: m.model,
-          messages: [{ role: 'system', content: 'You are a helpful agent with long-term memory.' }, { role: 'user', content: prompt }],
-          tools: TOOL_NAMES.map((name) => ({ type: 'function', function: { name } })),
-          temperature: 0.7,
-        },
-        response_json: failure
-          ? { error: { type: failure.errorType, message: failure.message } }
-          : { id: `chatcmpl-${r.uuid().slice(0, 12)}`, model: m.model, usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens }, choices: [{ finish_reason: 'tool_calls' }] },
-        created_at: at(t + 1),
-        updated_at: at(t + 1),
-      });
-    }
-
-    if (status !== 'PENDING' && r.chance(0.95)) {
-      const stepStartNs = createdMicros * 1000n + BigInt(r.int(0, 999));
-      const llmRequestNs = BigInt(r.int(200, 9000)) * 1_000_000n + BigInt(r.int(0, 999_999));
-      const toolExecutionNs = BigInt(r.int(1, 3000)) * 1_000_000n;
-      metrics.push({
-        id: stepId,
-        organization_id: org,
-        provider_id: `provider-${m.providerName}`,
-        run_id: runId,
-        agent_id: agentId,
-        project_id: null,
-        step_start_ns: stepStartNs.toString(),
-        llm_request_start_ns: (stepStartNs + 1_500_000n).toString(),
-        llm_request_ns: llmRequestNs.toString(),
-        tool_execution_ns: toolExecutionNs.toString(),
-        step_ns: (llmRequestNs + toolExecutionNs + 3_000_000n).toString(),
-        created_at: createdAt,
-        updated_at: createdAt,
-      });
-    }
+    const lastMessageMs = messageRows(draw, index, messages);
+    traceRow(draw, lastMessageMs, traces);
+    metricsRow(draw, metrics);
   }
   return { steps, messages, traces, metrics };
 }
