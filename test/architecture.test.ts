@@ -119,4 +119,13 @@ describe('reads of Letta tables', () => {
     }
     expect(found).toEqual([]);
   });
+
+  it('never go through the Prisma client from a resolver or a loader: they read through db/, which scopes every statement', () => {
+    const found: string[] = [];
+    for (const file of (readdirSync(src, { recursive: true }) as string[]).filter((name) => /^(schema|loaders)\/.*\.ts$/.test(name))) {
+      const text = readFileSync(join(src, file), 'utf8');
+      if (/\.prisma\b(?!\/)/.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/'[^']*'|`[^`]*`/g, "''"))) found.push(file);
+    }
+    expect(found).toEqual([]);
+  });
 });
