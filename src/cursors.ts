@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 
 import type { Position } from './db/keyset.ts';
 import { badUserInput } from './errors.ts';
@@ -26,7 +26,8 @@ export interface Cursors {
  * database), so a cursor from one is good on all of them.
  */
 export function createCursors(secret: string): Cursors {
-  const mac = (payload: string) => createHmac('sha256', `cursor:${secret}`).update(payload).digest('base64url').slice(0, MAC_LENGTH);
+  const key = createSecretKey(Buffer.from(`cursor:${secret}`));
+  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url').slice(0, MAC_LENGTH);
   return {
     encode(list, position) {
       const payload = Buffer.from(JSON.stringify([list, position.createdAt, position.id])).toString('base64url');

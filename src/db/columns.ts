@@ -8,9 +8,27 @@ import { isoTimeSql } from './keyset.ts';
  * fails loudly if this rule and schema.prisma ever disagree.
  */
 export function columnName(field: string): string {
-  if (field === 'createdById') return '_created_by_id';
-  if (field === 'lastUpdatedById') return '_last_updated_by_id';
-  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  let column = columnNames.get(field);
+  if (column === undefined) {
+    column = field === 'createdById' ? '_created_by_id' : field === 'lastUpdatedById' ? '_last_updated_by_id' : field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    columnNames.set(field, column);
+  }
+  return column;
+}
+const columnNames = new Map<string, string>();
+
+/**
+ * Select lists are built for each page a request reads, from a few shapes: each shape's SQL is kept (a bounded
+ * number, the first ones seen), so that a page does not rebuild it.
+ */
+const built = new Map<string, Prisma.Sql>();
+function memo(key: string, build: () => Prisma.Sql): Prisma.Sql {
+  let sql = built.get(key);
+  if (sql === undefined) {
+    sql = build();
+    if (built.size < 10_000) built.set(key, sql);
+  }
+  return sql;
 }
 
 export const tableNames = {
@@ -59,6 +77,10 @@ export type Stored<Model> = { [Field in keyof Model]: Model[Field] extends Date 
  * joined to another.
  */
 export function selectList(model: ModelName, alias: string, fields: readonly string[] = scalarFields[model], prefix = ''): Prisma.Sql {
+  return memo(`select|${model}|${alias}|${prefix}|${fields.join(',')}`, () => buildSelectList(model, alias, fields, prefix));
+}
+
+function buildSelectList(model: ModelName, alias: string, fields: readonly string[], prefix: string): Prisma.Sql {
   const times = timeFields[model];
   return Prisma.raw(
     fields
@@ -77,8 +99,10 @@ export function selectList(model: ModelName, alias: string, fields: readonly str
  */
 export function plainColumns(alias: string, fields: readonly string[] | undefined, always: readonly string[] = []): Prisma.Sql | undefined {
   if (fields === undefined) return undefined;
-  const columns = new Set(['id', 'created_at', ...always, ...fields.map(columnName)]);
-  return Prisma.raw([...columns].map((column) => `"${alias}"."${column}"`).join(', '));
+  return memo(`plain|${alias}|${always.join(',')}|${fields.join(',')}`, () => {
+    const columns = new Set(['id', 'created_at', ...always, ...fields.map(columnName)]);
+    return Prisma.raw([...columns].map((column) => `"${alias}"."${column}"`).join(', '));
+  });
 }
 
 /**

@@ -2,14 +2,14 @@ import type { ObjectRef } from '@pothos/core';
 
 import type { Count } from '../db/step-queries.ts';
 import { builder } from './builder.ts';
-import type { ConnectionArgs, Page, PageRow } from './pages.ts';
+import type { ConnectionArgs, Page, PageInfo, PageRow } from './pages.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 type OutputRef<T> = ObjectRef<Types, T>;
 
 /** Relay cursor connections: the GraphQL types of a page, their arguments and their cost. */
 
-export const PageInfoType = builder.objectRef<Page<unknown>['pageInfo']>('PageInfo').implement({
+export const PageInfoType = builder.objectRef<PageInfo>('PageInfo').implement({
   description: 'Where a page sits in its list (Relay cursor connections).',
   fields: (t) => ({
     hasNextPage: t.exposeBoolean('hasNextPage', {
@@ -18,8 +18,8 @@ export const PageInfoType = builder.objectRef<Page<unknown>['pageInfo']>('PageIn
     hasPreviousPage: t.exposeBoolean('hasPreviousPage', {
       description: 'Whether items precede this page. With `first`/`after`: whether items precede `after`.',
     }),
-    startCursor: t.exposeString('startCursor', { nullable: true, description: 'The cursor of the first item; null on an empty page.' }),
-    endCursor: t.exposeString('endCursor', { nullable: true, description: 'The cursor of the last item; null on an empty page.' }),
+    startCursor: t.string({ nullable: true, description: 'The cursor of the first item; null on an empty page.', resolve: (info) => info.startCursor() }),
+    endCursor: t.string({ nullable: true, description: 'The cursor of the last item; null on an empty page.', resolve: (info) => info.endCursor() }),
   }),
 });
 

@@ -32,10 +32,18 @@ export function pageRequest(args: ConnectionArgs, defaults: { size: number; max:
 /** A row of a page: the node, with its created_at at full precision for its cursor. */
 export type PageRow<Node> = Node & { cursorAt: string | null };
 
+/** Where a page sits; its cursors are signed only when a query selects them. */
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: () => string | null;
+  endCursor: () => string | null;
+}
+
 export interface Page<Node> {
   /** The page's nodes, in list order. Their cursors are made only when a query selects them. */
   nodes: PageRow<Node>[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: PageInfo;
   /** The cursor of one of the page's nodes. */
   cursorOf: (row: PageRow<{ id: string }>) => string;
 }
@@ -55,8 +63,8 @@ export function toPage<Row extends { id: string }>(rows: PageRow<Row>[], request
     pageInfo: {
       hasNextPage: request.backward ? request.before !== undefined : more,
       hasPreviousPage: request.backward ? more : request.after !== undefined,
-      startCursor: first === undefined ? null : cursorOf(first),
-      endCursor: last === undefined ? null : cursorOf(last),
+      startCursor: () => (first === undefined ? null : cursorOf(first)),
+      endCursor: () => (last === undefined ? null : cursorOf(last)),
     },
   };
 }
