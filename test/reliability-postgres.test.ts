@@ -178,7 +178,7 @@ describe.runIf(onPostgres)(`Idempotency-Key under failure and concurrency ${NEED
     } finally {
       await held.release();
     }
-    // The read changed nothing: its retry runs at once.
+    // A query's key is not claimed: its retry runs at once.
     expect((await postGraphQL(http.url, tenant.key, { query: LIST }, read)).status).toBe(200);
     // The write may have: its retry waits until the first cannot be running any more (twice the deadline).
     const early = await postGraphQL(http.url, tenant.key, { query: mutation(stepId, 'retried') }, write);

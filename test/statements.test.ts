@@ -3,6 +3,7 @@ import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Prisma } from '../prisma/generated/client/client.ts';
+import { bindRequestScope, inRequestScope, type RequestScope } from '../src/db/request-scope.ts';
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { postGraphQL, serve } from './helpers/http.ts';
@@ -81,4 +82,18 @@ describe('every statement, through any path', () => {
       await http.close();
     }
   });
+
+describe('the writes of a request', () => {
+  it("are its operation's statements that may write, not the gateway's own bookkeeping for it", async () => {
+    const request = new Request('http://gateway.test/graphql', { method: 'POST' });
+    const scope: RequestScope = { requestId: 'r-1', signal: new AbortController().signal, connections: new Set(), mayHaveWritten: false };
+    bindRequestScope(request, scope);
+    const write = () => t.db.sql.query(`UPDATE organizations SET name = name WHERE id = $1`, [tenant.organizationId]);
+    await inRequestScope(request, () => t.db.sql.query(`SELECT 1`));
+    await inRequestScope(request, write, { bookkeeping: true });
+    expect(scope.mayHaveWritten).toBe(false);
+    await inRequestScope(request, write);
+    expect(scope.mayHaveWritten).toBe(true);
+  });
 });
+

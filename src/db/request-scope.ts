@@ -37,9 +37,13 @@ export const scopeOf = (request: Request): RequestScope | undefined => byRequest
 
 /**
  * Runs `work` in the request's scope (when it has one), so that its statements are bounded and cancellable,
- * and traced as part of the request.
+ * and traced as part of the request. With `bookkeeping`, the statements are the gateway's own (an
+ * Idempotency-Key's claim) rather than the request's operation: they share its deadline and connections but
+ * do not count as writes of the request (see `mayHaveWritten`).
  */
-export function inRequestScope<T>(request: Request, work: () => T): T {
+export function inRequestScope<T>(request: Request, work: () => T, options: { bookkeeping?: boolean } = {}): T {
   const scope = byRequest.get(request);
-  return inTraceContext(request, () => (scope === undefined ? work() : requestScope.run(scope, work)));
+  if (scope === undefined) return inTraceContext(request, work);
+  const own: RequestScope = options.bookkeeping === true ? { ...scope, mayHaveWritten: false } : scope;
+  return inTraceContext(request, () => requestScope.run(own, work));
 }

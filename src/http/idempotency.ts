@@ -101,7 +101,7 @@ export function idempotencyKeys(options: {
         if (!isMutation(body, options.documentOf, options.maxTokens)) return;
         const { organizationId } = options.principalOf(request);
         const hash = createHash('sha256').update(body).digest('hex');
-        await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash));
+        await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash), { bookkeeping: true });
       } catch (error) {
         logger.warn('idempotency store failed', { requestId: requestIdOf(request), ...describeError(error) });
         endResponse(failureResponse(error));
