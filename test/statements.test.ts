@@ -82,6 +82,7 @@ describe('every statement, through any path', () => {
       await http.close();
     }
   });
+});
 
 describe('the writes of a request', () => {
   it("are its operation's statements that may write, not the gateway's own bookkeeping for it", async () => {
