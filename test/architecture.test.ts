@@ -9,18 +9,22 @@ import { ERROR_CODES } from '../src/error-codes.ts';
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
 
+/** Every module under src/ (its path relative to src/) with its text, read once for every check below. */
+const sources = new Map(
+  (readdirSync(src, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts')).map((file) => [file, readFileSync(join(src, file), 'utf8')] as const),
+);
+
 /** Every module under src/ with the modules of src/ it imports (type-only imports included: they are still a dependency). */
 function importGraph(): Map<string, string[]> {
-  const files = (readdirSync(src, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts')).map((file) => join(src, file));
   const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  for (const [module, text] of sources) {
+    const { importedFiles } = ts.preProcessFile(text, true, true);
     const local = importedFiles
       .map(({ fileName }) => fileName)
       .filter((name) => name.startsWith('.'))
-      .map((name) => resolve(dirname(file), name))
+      .map((name) => resolve(dirname(join(src, module)), name))
       .filter((path) => path.startsWith(src + '/'));
-    graph.set(relative(src, file), [...new Set(local.map((path) => relative(src, path)))]);
+    graph.set(module, [...new Set(local.map((path) => relative(src, path)))]);
   }
   return graph;
 }
@@ -75,7 +79,7 @@ describe('the layout of src/', () => {
     const impure = [...graph.keys()]
       .filter((file) => file.startsWith('letta/'))
       .flatMap((file) => {
-        const { importedFiles } = ts.preProcessFile(readFileSync(join(src, file), 'utf8'), true, true);
+        const { importedFiles } = ts.preProcessFile(sources.get(file)!, true, true);
         return importedFiles
           .map(({ fileName }) => fileName)
           .filter((name) => /^(graphql|@pothos|pg|@electric-sql|@prisma)|\/db\/|\/schema\//.test(name))
@@ -90,8 +94,8 @@ describe('error codes', () => {
 
   it('are all in the registry: no code written as a loose string elsewhere in src/', () => {
     const loose: string[] = [];
-    for (const file of (readdirSync(src, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts') && name !== 'error-codes.ts')) {
-      const text = readFileSync(join(src, file), 'utf8');
+    for (const [file, text] of sources) {
+      if (file === 'error-codes.ts') continue;
       for (const match of text.matchAll(/code: '([A-Z][A-Z_]+)'|errorResponse\([^;]*?'([A-Z][A-Z_]+)'/g)) {
         const code = match[1] ?? match[2]!;
         if (!codes.has(code)) loose.push(`${file}: ${code}`);
@@ -113,8 +117,7 @@ describe('error codes', () => {
 describe('reads of Letta tables', () => {
   it('never go through @pothos/plugin-prisma field builders, which would skip tenancy, batching and keyset pages', () => {
     const found: string[] = [];
-    for (const file of (readdirSync(src, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts'))) {
-      const text = readFileSync(join(src, file), 'utf8');
+    for (const [file, text] of sources) {
       for (const match of text.matchAll(/\b(prismaObject|prismaNode|prismaField|prismaConnection|prismaInterface|relatedConnection|t\.relation|t\.relationCount)\s*\(/g)) found.push(`${file}: ${match[1]}`);
     }
     expect(found).toEqual([]);
@@ -122,8 +125,8 @@ describe('reads of Letta tables', () => {
 
   it('never go through the Prisma client from a resolver or a loader: they read through db/, which scopes every statement', () => {
     const found: string[] = [];
-    for (const file of (readdirSync(src, { recursive: true }) as string[]).filter((name) => /^(schema|loaders)\/.*\.ts$/.test(name))) {
-      const text = readFileSync(join(src, file), 'utf8');
+    for (const [file, text] of sources) {
+      if (!/^(schema|loaders)\//.test(file)) continue;
       if (/\.prisma\b(?!\/)/.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/'[^']*'|`[^`]*`/g, "''"))) found.push(file);
     }
     expect(found).toEqual([]);

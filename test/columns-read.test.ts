@@ -1,7 +1,7 @@
 import { getNamedType, isLeafType, isObjectType, isRequiredArgument, type GraphQLNamedType, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { Prisma } from '../prisma/generated/client/client.ts';
+import { scalarFields, type ModelName } from '../src/db/columns.ts';
 import { seed } from '../src/db/seed.ts';
 import { schema } from '../src/schema/index.ts';
 import { COLUMNS_READ_BY } from '../src/schema/selection.ts';
@@ -63,7 +63,7 @@ async function readingEveryColumn<T>(work: () => Promise<T>): Promise<T> {
   const declared = COLUMNS_READ_BY as unknown as Record<string, Record<string, readonly string[]>>;
   const saved = Object.fromEntries(Object.entries(declared).map(([model, fields]) => [model, { ...fields }]));
   for (const model of Object.keys(declared)) {
-    const all = Object.keys(SCALAR_FIELDS[model as keyof typeof SCALAR_FIELDS]);
+    const all = scalarFields[model as ModelName];
     for (const field of Object.keys((schema.getType(model) as GraphQLObjectType).getFields())) declared[model]![field] = all;
   }
   try {
@@ -72,13 +72,6 @@ async function readingEveryColumn<T>(work: () => Promise<T>): Promise<T> {
     for (const [model, fields] of Object.entries(saved)) declared[model] = fields;
   }
 }
-
-const SCALAR_FIELDS = {
-  Step: Prisma.StepScalarFieldEnum,
-  Message: Prisma.MessageScalarFieldEnum,
-  ProviderTrace: Prisma.ProviderTraceScalarFieldEnum,
-  StepMetrics: Prisma.StepMetricsScalarFieldEnum,
-};
 
 async function items(model: keyof typeof COLUMNS_READ_BY, selection: string): Promise<any[]> {
   const response = await t.graphql(tenant.key, REACH[model].query(selection));

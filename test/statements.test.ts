@@ -1,5 +1,4 @@
 import { SpanKind } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Prisma } from '../prisma/generated/client/client.ts';
@@ -7,14 +6,13 @@ import { bindRequestScope, inRequestScope, type RequestScope } from '../src/db/r
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { postGraphQL, serve } from './helpers/http.ts';
+import { recordSpans } from './helpers/spans.ts';
 
 /**
  * Every way of sending a statement gets the same treatment: the statement listener the batching tests count
  * with sees it, and it is traced. A loader or a plugin written on any of them cannot escape the N+1 tests.
  */
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-provider.register();
+const { exporter, shutdown } = recordSpans();
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -23,7 +21,7 @@ beforeAll(async () => {
   tenant = await createTenant(t.db, 'Counted');
 });
 afterAll(async () => {
-  await provider.shutdown();
+  await shutdown();
   await t.close();
 });
 

@@ -1,14 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { recordSpans } from './helpers/spans.ts';
 
-// What OTEL_TRACING=true sets up (startTracing), with spans kept in memory instead of exported.
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-provider.register();
+const { exporter, shutdown } = recordSpans();
 
 let t: TestGateway;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
@@ -17,7 +14,7 @@ beforeAll(async () => {
   tenant = await createTenant(t.db, 'Traced');
 });
 afterAll(async () => {
-  await provider.shutdown();
+  await shutdown();
   await t.close();
 });
 

@@ -44,7 +44,8 @@ export const tableNames = {
 
 export type ModelName = keyof typeof tableNames;
 
-const scalarFields: Record<ModelName, readonly string[]> = {
+/** Every scalar field of each model. */
+export const scalarFields: Record<ModelName, readonly string[]> = {
   Organization: Object.keys(Prisma.OrganizationScalarFieldEnum),
   Step: Object.keys(Prisma.StepScalarFieldEnum),
   Message: Object.keys(Prisma.MessageScalarFieldEnum),

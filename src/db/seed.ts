@@ -288,9 +288,6 @@ interface StepDraw {
   status: 'FAILED' | 'CANCELLED' | 'PENDING' | 'SUCCESS';
   scenario: Scenario;
   needsApproval: boolean;
-  /** Drawn with the step's row (stepRow), and read by its trace. */
-  promptTokens: number;
-  completionTokens: number;
 }
 
 function beginStep(options: SeedOptions, index: number, agents: string[], startMicros: bigint): StepDraw {
@@ -325,16 +322,14 @@ function beginStep(options: SeedOptions, index: number, agents: string[], startM
     status,
     scenario,
     needsApproval,
-    promptTokens: 0,
-    completionTokens: 0,
   };
 }
 
 function stepRow(d: StepDraw): Row {
   const { r, m, failure, status } = d;
   const stopReason = failure?.stopReason ?? (status === 'CANCELLED' ? 'cancelled' : status === 'PENDING' ? null : d.needsApproval ? 'requires_approval' : r.pick(SUCCESS_STOPS));
-  const promptTokens = (d.promptTokens = r.int(800, 24_000));
-  const completionTokens = (d.completionTokens = status === 'PENDING' ? 0 : r.int(20, 1500));
+  const promptTokens = r.int(800, 24_000);
+  const completionTokens = status === 'PENDING' ? 0 : r.int(20, 1500);
   const reasoningTokens = m.reasoning !== 'none' && status !== 'PENDING' ? r.int(50, 800) : null;
   const cached = m.providerName === 'anthropic' || r.chance(0.3) ? r.int(0, Math.floor(promptTokens * 0.8)) : null;
   const feedbackRoll = r.next();
@@ -472,8 +467,9 @@ function messageRows(d: StepDraw, index: number, messages: Row[]): number {
 }
 
 /** The step's provider trace, written after its last message (most steps that ran have one). */
-function traceRow(d: StepDraw, lastMessageMs: number, traces: Row[]): void {
-  const { r, m, failure, status, promptTokens, completionTokens, nextId, org, stepId, agentId, runId, at } = d;
+function traceRow(d: StepDraw, step: Row, lastMessageMs: number, traces: Row[]): void {
+  const { r, m, failure, status, nextId, org, stepId, agentId, runId, at } = d;
+  const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = step;
   const prompt = d.scenario.prompt;
   const t = lastMessageMs;
   if (status !== 'PENDING' && r.chance(0.92)) {
@@ -538,11 +534,12 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
   const metrics: Row[] = [];
   for (let index = from; index < to; index++) {
     const draw = beginStep(options, index, agents, startMicros);
-    steps.push(stepRow(draw));
+    const step = stepRow(draw);
+    steps.push(step);
     // A step's own values are drawn before anything else, so they are the same with or without the rest.
     if (options.stepsOnly) continue;
     const lastMessageMs = messageRows(draw, index, messages);
-    traceRow(draw, lastMessageMs, traces);
+    traceRow(draw, step, lastMessageMs, traces);
     metricsRow(draw, metrics);
   }
   return { steps, messages, traces, metrics };

@@ -4,7 +4,7 @@
  */
 
 /** A Letta enumeration: by GraphQL name, the stored value and its description. */
-type Enumeration = Record<string, readonly [stored: string, description: string]>;
+export type Enumeration = Record<string, readonly [stored: string, description: string]>;
 
 /** The stored values of an enumeration, as a type. */
 export type StoredValue<E extends Enumeration> = E[keyof E][0];

@@ -1,7 +1,5 @@
-import { MESSAGE_ROLE, STEP_FEEDBACK, STEP_STATUS, STOP_REASON, TOOL_RETURN_STATUS } from '../letta/enums.ts';
+import { MESSAGE_ROLE, STEP_FEEDBACK, STEP_STATUS, STOP_REASON, TOOL_RETURN_STATUS, type Enumeration } from '../letta/enums.ts';
 import { builder } from './builder.ts';
-
-type Enumeration = Record<string, readonly [string, string]>;
 
 /** The values of a GraphQL enum made from a Letta enumeration: each GraphQL name resolves to the stored value. */
 function valuesOf<E extends Enumeration>(enumeration: E) {
