@@ -111,7 +111,7 @@ const benchUrl = await ensureDataset(admin, databaseUrl, log, BENCH_DATABASE, { 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: the values the scenarios' requests draw from.
 
-const { fixtures: values, key, dataset } = await fixtures(benchUrl);
+const { fixtures: values, key, apiKeyId, dataset } = await fixtures(benchUrl);
 
 // ---------------------------------------------------------------------------------------------------------
 // The gateway (production build) and the baseline, each a process of its own.
@@ -131,7 +131,7 @@ const gatewayEnv = {
 };
 const profileArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(root, 'bench/.data/profiles')] : [];
 const gateway = await startProcess(root, [...profileArgs, '--enable-source-maps', 'dist/src/main.js'], gatewayEnv, /running at (http:\/\/\S+\/graphql)/);
-const baseline = await startProcess(root, ['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: benchUrl, ORGANIZATION_ID: MAIN_ORG }, /baseline at (http:\/\/\S+)/);
+const baseline = await startProcess(root, ['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: benchUrl, ORGANIZATION_ID: MAIN_ORG, API_KEY_ID: apiKeyId }, /baseline at (http:\/\/\S+)/);
 log(`gateway at ${gateway.url} (pid ${gateway.child.pid}), baseline at ${baseline.url}`);
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
@@ -164,9 +164,11 @@ for (const scenario of chosen) {
   const result: ScenarioResult = { id: scenario.id, name: scenario.name, title: scenario.title, gateway: measured };
   if (scenario.baseline !== undefined && options.baseline) {
     const endpoint = `${baseline.url}/${scenario.baseline}`;
+    // A write is compared once it is applied: both then answer what the entry holds (see Scenario.writes).
+    const expected = scenario.writes ? await post(gateway.url, sample) : checked;
     const answer = await post(endpoint, sample);
-    if (!isDeepStrictEqual(answer.body, checked.body)) {
-      await writeFile(path.join(root, 'bench/.data/mismatch.json'), JSON.stringify({ gateway: checked.body, baseline: answer.body }, null, 2));
+    if (!isDeepStrictEqual(answer.body, expected.body)) {
+      await writeFile(path.join(root, 'bench/.data/mismatch.json'), JSON.stringify({ gateway: expected.body, baseline: answer.body }, null, 2));
       throw new Error(`the baseline of scenario ${scenario.id} does not answer what the gateway does (see bench/.data/mismatch.json)`);
     }
     const base = await drive(load, endpoint, scenario.next, baseline.child.pid!);

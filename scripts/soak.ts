@@ -47,7 +47,7 @@ async function prepare(): Promise<{ env: Record<string, string>; key?: string; c
       process.stderr.write('seeding 2,000 steps for the soak organization...\n');
       await seed(db.sql, { organizationId: SOAK_ORG, organizationName: 'Soak', steps: 2000, seed: 7 });
     }
-    const { key } = await createKey(db.prisma, SOAK_ORG, 'soak');
+    const { key } = await createKey(db.prisma, SOAK_ORG, { name: 'soak' });
     return { env: {}, key, cleanup: async () => {} };
   } finally {
     await db.close();

@@ -1,4 +1,5 @@
-import type { Principal } from './auth/api-keys.ts';
+import type { Principal } from './auth/principal.ts';
+import type { FeedbackTokens } from './auth/feedback-tokens.ts';
 import type { Cursors } from './cursors.ts';
 import type { Database } from './db/database.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
@@ -12,16 +13,21 @@ export interface Context {
   /** The organization of the request's API key: every read and write is scoped to it. */
   organizationId: string;
   apiKeyId: string;
+  /** Who the request acts as: the key, its name and permissions, and a feedback token's claims when it carries one. */
+  principal: Principal;
   loaders: Loaders;
   /** Encodes and checks the cursors of every list (see cursors.ts). */
   cursors: Cursors;
+  /** Signs the feedback tokens that createFeedbackToken returns. */
+  feedbackTokens: FeedbackTokens;
 }
 
-/** What the contexts of a gateway share: one database, one logger, one cursor secret. */
+/** What the contexts of a gateway share: one database, one logger, the signers of cursors and feedback tokens. */
 export interface ContextDeps {
   db: Database;
   logger: Logger;
   cursors: Cursors;
+  feedbackTokens: FeedbackTokens;
 }
 
 /**
@@ -34,6 +40,7 @@ export function createContext(deps: ContextDeps, request: { requestId: string; p
     requestId: request.requestId,
     organizationId: request.principal.organizationId,
     apiKeyId: request.principal.apiKeyId,
+    principal: request.principal,
     loaders: createLoaders(deps.db, request.principal.organizationId),
   };
 }

@@ -25,7 +25,7 @@ export async function ensureDemo(db: Database, dataDir: string): Promise<string>
     // Recent enough to look alive: the demo's steps end about now.
     start: new Date(Date.now() - DEMO_STEPS * 60_000),
   });
-  const { key } = await createKey(db.prisma, DEMO_ORGANIZATION_ID, 'demo');
+  const { key } = await createKey(db.prisma, DEMO_ORGANIZATION_ID, { name: 'demo', permissions: ['on-behalf-of-users'] });
   await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
   return key;
 }

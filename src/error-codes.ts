@@ -5,7 +5,8 @@
 export const ERROR_CODES = {
   BAD_USER_INPUT: 'A malformed id, cursor, filter or variable; nothing is written.',
   NOT_FOUND: 'What was asked for does not exist in your organization.',
-  UNAUTHENTICATED: 'No valid API key (HTTP 401).',
+  UNAUTHENTICATED: 'No valid API key or feedback token, or a feedback token used for another step or criterion (HTTP 401).',
+  FORBIDDEN: 'The key may not do this (naming an end user without the permission to, deleting another key\'s entry), or a feedback token asked for more than submitting its feedback (HTTP 403).',
   GRAPHQL_PARSE_FAILED: 'The document is not GraphQL.',
   GRAPHQL_VALIDATION_FAILED: 'The document does not fit the schema.',
   QUERY_TOO_COMPLEX: 'The document is over one of the limits (depth, aliases, tokens, cost, ...).',

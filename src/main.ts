@@ -4,7 +4,7 @@ import type { ErrorCode } from './error-codes.ts';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { DataDirInUseError, openDatabase } from './db/open.ts';
-import { readCursorSecret } from './db/secrets.ts';
+import { readSecrets } from './db/secrets.ts';
 import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
@@ -56,13 +56,13 @@ async function prepare(config: Config, db: Database, logger: Logger, redis: Retu
   await db.ping();
   await prepareDatabase(db, config, logger);
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
-  const cursorSecret = await readCursorSecret(db.sql);
+  const secrets = await readSecrets(db.sql);
   // The key goes into GraphiQL's page only where no one else can load it.
   const graphiqlApiKey = demoKey !== undefined && isLoopback(config.host) ? demoKey : undefined;
   try {
     const gateway = createGateway({
       db,
-      cursorSecret,
+      secrets,
       logger,
       security: config.security,
       redis,

@@ -3,11 +3,13 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 
 import { createKeyVerifier } from './auth/api-keys.ts';
+import { createFeedbackTokens, feedbackTokenScope, verifyFeedbackToken } from './auth/feedback-tokens.ts';
 import { apiKeyAuth } from './auth/plugin.ts';
 import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import { createCursors } from './cursors.ts';
 import { createContext, type Context } from './context.ts';
 import type { Database } from './db/database.ts';
+import type { Secrets } from './db/secrets.ts';
 import { clientErrorMessages, databaseFailures, inputErrorCodes, maskError } from './errors.ts';
 import { compiledExecution } from './execution.ts';
 import { requestDeadline } from './http/deadline.ts';
@@ -27,8 +29,8 @@ import { requestTracing } from './tracing.ts';
 
 export interface GatewayOptions {
   db: Database;
-  /** Signs cursors (see cursors.ts); every replica of a deployment must have the same (readCursorSecret). */
-  cursorSecret: string;
+  /** Sign cursors and feedback tokens; every replica of a deployment must have the same (readSecrets). */
+  secrets: Secrets;
   logger: Logger;
   /** Fills GraphiQL's headers with this key (the embedded demo, listening on a loopback address, only). */
   graphiqlApiKey?: string;
@@ -56,7 +58,7 @@ function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityCo
  */
 export function createGateway({
   db,
-  cursorSecret,
+  secrets,
   logger,
   graphiqlApiKey,
   redis,
@@ -67,11 +69,13 @@ export function createGateway({
   ...options
 }: GatewayOptions) {
   const security = resolveSecurity(options.security);
-  const cursors = createCursors(cursorSecret);
+  const cursors = createCursors(secrets.cursor);
   const ids = requestIds();
   const keys = createKeyVerifier(db.prisma, security.apiKeyCacheMs);
+  const feedbackTokens = createFeedbackTokens(secrets.feedbackToken);
   const auth = apiKeyAuth({
     verify: keys.verify,
+    verifyToken: (token) => verifyFeedbackToken(feedbackTokens, keys, token),
     logger,
     requestIdOf: ids.idOf,
     requestLimiter: createRequestLimiter(security.rateLimitPerMinute, redis),
@@ -118,6 +122,8 @@ export function createGateway({
     ...(trusted !== undefined ? [trustedDocumentsOnly(trusted)] : []),
     ...(security.introspection ? [] : [useDisableIntrospection() as Plugin]),
     ...queryLimits(security.limits),
+    // After the document is parsed, validated and limited: what a feedback token may ask.
+    feedbackTokenScope,
     // Before the plugins that read execution errors: it gives them back their locations.
     ...(compile ? compiledExecution() : []),
     inputErrorCodes,
@@ -138,7 +144,7 @@ export function createGateway({
     // Served by the graphiql plugin above: compressed, cached and rate-limited.
     graphiql: false,
     plugins,
-    context: ({ request }): Context => createContext({ db, logger, cursors }, { requestId: ids.idOf(request), principal: auth.principalOf(request) }),
+    context: ({ request }): Context => createContext({ db, logger, cursors, feedbackTokens }, { requestId: ids.idOf(request), principal: auth.principalOf(request) }),
     maskedErrors: { maskError: maskError(logger) },
   });
 }

@@ -7,7 +7,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 import { keys, typePolicies } from '../examples/generated/cache-config.ts';
 import graphcacheSchema from '../examples/generated/graphcache-schema.ts';
-import { AgentStepsDocument, GiveFeedbackDocument, type AgentStepsQuery } from '../examples/generated/operations/graphql.ts';
+import {
+  AgentStepsDocument,
+  GiveFeedbackDocument,
+  StepFeedbackDocument,
+  SubmitFeedbackDocument,
+  type AgentStepsQuery,
+  type StepFeedbackQuery,
+} from '../examples/generated/operations/graphql.ts';
 import possibleTypes from '../examples/generated/possible-types.ts';
 import { DEFAULT_SECURITY } from '../src/config.ts';
 import { seed } from '../src/db/seed.ts';
@@ -150,6 +157,36 @@ describe('Apollo Client 4', () => {
     subscription.unsubscribe();
   });
 
+  it("shows a submitted feedback entry, the step's entries and its summary from the mutation's payload, without a refetch", async () => {
+    const counter = countingFetch();
+    const client = apollo(true, counter.fetch);
+    const [step] = await t.db.sql.query<{ id: string }>('SELECT id FROM steps WHERE organization_id = $1 ORDER BY created_at LIMIT 1 OFFSET 20', [tenant.organizationId]);
+    const results: StepFeedbackQuery[] = [];
+    const watched = client.watchQuery({ query: StepFeedbackDocument, variables: { id: step!.id } });
+    const subscription = watched.subscribe(({ data }) => data && results.push(data as StepFeedbackQuery));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = results.at(-1)!.step!;
+    const requests = counter.requests;
+
+    const created = await client.mutate({ mutation: SubmitFeedbackDocument, variables: { input: { stepId: step!.id, name: 'apollo', score: 0.5, comment: 'From Apollo' } } });
+    expect(created.data!.submitStepFeedback.outcome).toBe('CREATED');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const afterCreate = results.at(-1)!.step!;
+    expect(afterCreate.feedbackEntries.totalCount).toBe(before.feedbackEntries.totalCount + 1);
+    expect(afterCreate.feedbackEntries.nodes[0]).toMatchObject({ name: 'apollo', score: 0.5, comment: 'From Apollo', submittedBy: { type: 'API_KEY' } });
+    expect(afterCreate.feedbackSummary.count).toBe(before.feedbackSummary.count + 1);
+
+    // A new score for the same criterion replaces the entry: the normalized FeedbackEntry changes in place.
+    await client.mutate({ mutation: SubmitFeedbackDocument, variables: { input: { stepId: step!.id, name: 'apollo', score: -1 } } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const afterUpdate = results.at(-1)!.step!;
+    expect(afterUpdate.feedbackEntries.totalCount).toBe(afterCreate.feedbackEntries.totalCount);
+    expect(afterUpdate.feedbackEntries.nodes[0]).toMatchObject({ id: afterCreate.feedbackEntries.nodes[0]!.id, score: -1, version: 2 });
+    expect(afterUpdate.feedbackSummary.negativeCount).toBe(afterCreate.feedbackSummary.negativeCount + 1);
+    expect(counter.requests).toBe(requests + 2);
+    subscription.unsubscribe();
+  });
+
   it('loses fields selected through fragments on abstract types without possibleTypes, and keeps them with the generated map', async () => {
     const query = gqlDocument(`query StepAsNode($id: ID!) { node(id: $id) { __typename ...NodeFields } }
       fragment NodeFields on Node { id ... on Step { model } }`);
@@ -211,6 +248,21 @@ describe('urql 6 with graphcache', () => {
     const updated = after.data!.steps.edges.find((edge) => edge.node.id === target.id)!.node;
     expect(updated.feedback).toBe('POSITIVE');
     expect(updated.tags).toContain('urql-checked');
+    expect(counter.requests).toBe(requests);
+  });
+
+  it("shows a submitted feedback entry, the step's entries and its summary from the mutation's payload, without a refetch", async () => {
+    const counter = countingFetch();
+    const client = urql(counter.fetch);
+    const [step] = await t.db.sql.query<{ id: string }>('SELECT id FROM steps WHERE organization_id = $1 ORDER BY created_at LIMIT 1 OFFSET 30', [tenant.organizationId]);
+    const before = (await client.query(StepFeedbackDocument, { id: step!.id }).toPromise()).data!.step!;
+    const mutation = await client.mutation(SubmitFeedbackDocument, { input: { stepId: step!.id, name: 'urql', score: 1, comment: 'From urql' } }).toPromise();
+    expect(mutation.error).toBeUndefined();
+    const requests = counter.requests;
+    const after = (await client.query(StepFeedbackDocument, { id: step!.id }, { requestPolicy: 'cache-only' }).toPromise()).data!.step!;
+    expect(after.feedbackEntries.totalCount).toBe(before.feedbackEntries.totalCount + 1);
+    expect(after.feedbackEntries.nodes[0]).toMatchObject({ name: 'urql', score: 1, comment: 'From urql' });
+    expect(after.feedbackSummary).toMatchObject({ count: before.feedbackSummary.count + 1, positiveCount: before.feedbackSummary.positiveCount + 1 });
     expect(counter.requests).toBe(requests);
   });
 

@@ -115,8 +115,15 @@ describe('migrations', () => {
     expect(indexes.map((row) => row.indexname)).toEqual([
       'gateway_api_keys_key_hash_key',
       'gateway_api_keys_pkey',
+      'gateway_feedback_entries_pkey',
+      'gateway_feedback_versions_pkey',
       'gateway_idempotency_keys_pkey',
       'gateway_ix_api_keys_org',
+      'gateway_ix_feedback_entries_org_commented',
+      'gateway_ix_feedback_entries_org_name_score',
+      'gateway_ix_feedback_entries_org_score',
+      'gateway_ix_feedback_entries_org_submitter',
+      'gateway_ix_feedback_entries_step_created_at_id',
       'gateway_ix_idempotency_keys_expires_at',
       'gateway_ix_live_steps_org_agent_created_at_id',
       'gateway_ix_live_steps_org_created_at_id',
@@ -133,6 +140,7 @@ describe('migrations', () => {
       'gateway_ix_live_steps_with_feedback_org_created_at_id',
       'gateway_ix_messages_step_created_at_id',
       'gateway_secrets_pkey',
+      'gateway_ux_feedback_entries_current',
     ]);
   });
 
@@ -143,7 +151,7 @@ describe('migrations', () => {
     await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
     expect(await snapshot(database.db)).toEqual(before);
     const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%' ORDER BY 1`);
-    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys', 'gateway_idempotency_keys', 'gateway_secrets']);
+    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys', 'gateway_feedback_entries', 'gateway_feedback_versions', 'gateway_idempotency_keys', 'gateway_secrets']);
     // Letta's own trace index is reused, not duplicated.
     const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey'`);
     expect(traceIndexes).toEqual([{ indexname: 'ix_step_id' }]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ensureDemo } from '../src/demo.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { serve } from './helpers/http.ts';
 
 let t: TestGateway;
 let key: string;
@@ -13,6 +14,7 @@ let dataDir: string;
 
 const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
 const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+const scripts = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!);
 
 beforeAll(async () => {
   t = await createTestGateway();
@@ -27,7 +29,9 @@ afterAll(async () => {
 describe('the README', () => {
   it('has the example queries and the feedback mutation', () => {
     expect(examples.length).toBeGreaterThanOrEqual(4);
-    expect(examples.some((example) => example.includes('setStepFeedback'))).toBe(true);
+    for (const operation of ['setStepFeedback', 'submitStepFeedback', 'deleteStepFeedback', 'createFeedbackToken', 'feedbackEntries', 'feedbackSummary']) {
+      expect(examples.some((example) => example.includes(operation)), operation).toBe(true);
+    }
   });
 
   it('keeps the demo key between starts, so it can be printed and put into GraphiQL each time', async () => {
@@ -43,7 +47,27 @@ describe('the README', () => {
       expect(root).not.toBeNull();
       const text = JSON.stringify(root);
       // Every example returns real rows, not empty lists.
-      expect(text).toMatch(/"id":"step-/);
+      expect(text).toMatch(/"(id|stepId)":"step-/);
     });
   }
+
+  it("runs the browser snippet: a page submits feedback with a token, over HTTP, with no key", async () => {
+    expect(scripts).toHaveLength(1);
+    const http = await serve(t.gateway);
+    try {
+      const stepId = 'step-3afb6620-9a36-4ec3-bccd-2c00a7fa0f94';
+      const made = await t.graphql(key, `mutation { createFeedbackToken(input: { stepId: "${stepId}", submittedBy: { externalId: "browser-user" } }) { token } }`);
+      const { token } = made.body.data.createFeedbackToken as { token: string };
+      const code = scripts[0]!.replace('https://gateway.example.com/graphql', http.url);
+      const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...names: string[]) => (...values: unknown[]) => Promise<void>;
+      await new AsyncFunction('token', 'stepId', code)(token, stepId);
+      const rows = await t.db.sql.query<{ score: number; submitter_type: string; source: string }>(
+        `SELECT score, submitter_type, source FROM gateway_feedback_entries WHERE step_id = $1 AND submitter_id = 'browser-user'`,
+        [stepId],
+      );
+      expect(rows).toEqual([{ score: 1, submitter_type: 'USER', source: 'APP' }]);
+    } finally {
+      await http.close();
+    }
+  });
 });

@@ -211,7 +211,7 @@ describe.runIf(onPostgres)(`Idempotency-Key under failure and concurrency ${NEED
 describe.runIf(onPostgres)(`concurrent writes ${NEEDS_POSTGRES}`, () => {
   it('200 concurrent feedback mutations from several keys on a few steps end in the set union, with no duplicates', async () => {
     const { http } = await gateway({ poolMax: 20 });
-    const keys = [tenant.key, ...(await Promise.all([1, 2, 3].map((i) => createKey(database.db.prisma, tenant.organizationId, `writer ${i}`)))).map((k) => k.key)];
+    const keys = [tenant.key, ...(await Promise.all([1, 2, 3].map((i) => createKey(database.db.prisma, tenant.organizationId, { name: `writer ${i}` })))).map((k) => k.key)];
     const stepIds = await Promise.all([1, 2, 3].map(() => insertStep(database.db, tenant.organizationId, { feedback: null, tags: ['existing'] })));
     const expected = new Map(stepIds.map((id) => [id, new Set(['existing', 'shared'])]));
     const feedbackSent = new Map(stepIds.map((id) => [id, new Set<string>()]));

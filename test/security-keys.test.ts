@@ -105,8 +105,8 @@ describe('key lifetime', () => {
   });
 
   it('refuses an expired key, and a key from the moment it expires', async () => {
-    const expired = await createKey(database.db.prisma, tenant.organizationId, 'expired', new Date(Date.now() - 1000));
-    const expiring = await createKey(database.db.prisma, tenant.organizationId, 'expiring', new Date(Date.now() + 1500));
+    const expired = await createKey(database.db.prisma, tenant.organizationId, { name: 'expired', expiresAt: new Date(Date.now() - 1000) });
+    const expiring = await createKey(database.db.prisma, tenant.organizationId, { name: 'expiring', expiresAt: new Date(Date.now() + 1500) });
     const { post } = await replica({ apiKeyCacheMs: 60_000 });
     const refused = await post(expired.key, COUNT);
     expect(refused.status).toBe(401);

@@ -77,16 +77,33 @@ describe('db:seed', () => {
     ]);
   });
 
+  it('gives part of the steps scored feedback entries from several submitters and criteria, some with history', () => {
+    const { steps, feedbackEntries, feedbackVersions } = generateBatch({ organizationId: 'org-f', steps: 400, seed: 2 }, 0, 400);
+    const stepsWithEntries = new Set(feedbackEntries.map((entry) => entry.step_id));
+    expect(stepsWithEntries.size / steps.length).toBeGreaterThan(0.15);
+    expect(stepsWithEntries.size / steps.length).toBeLessThan(0.35);
+    expect(new Set(feedbackEntries.map((entry) => entry.name))).toEqual(new Set(['overall', 'helpfulness', 'accuracy', 'tone']));
+    expect(new Set(feedbackEntries.map((entry) => entry.submitter_type))).toEqual(new Set(['USER', 'SYSTEM']));
+    expect(new Set(feedbackEntries.map((entry) => entry.source))).toEqual(new Set(['APP', 'EVALUATOR']));
+    expect(feedbackEntries.every((entry) => entry.score !== null || entry.comment !== null)).toBe(true);
+    expect(feedbackEntries.some((entry) => entry.score === null)).toBe(true);
+    // One current entry per step, criterion and submitter; a replaced entry has its first version kept.
+    const keys = feedbackEntries.map((entry) => `${entry.step_id}|${entry.name}|${entry.submitter_type}|${entry.submitter_id}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(feedbackVersions.length).toBe(feedbackEntries.filter((entry) => entry.version === 2).length);
+    expect(feedbackVersions.length).toBeGreaterThan(0);
+  });
+
   it('gives every row its own id, across many steps', () => {
-    const { steps, messages, traces } = generateBatch({ organizationId: 'org-y', steps: 20000, seed: 1 }, 0, 20000);
-    const ids = [...steps, ...messages, ...traces].map((row) => row.id);
+    const { steps, messages, traces, feedbackEntries } = generateBatch({ organizationId: 'org-y', steps: 20000, seed: 1 }, 0, 20000);
+    const ids = [...steps, ...messages, ...traces, ...feedbackEntries].map((row) => row.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(messages.length).toBeGreaterThan(80000);
   });
 
   it('can run again over the same rows without duplicating them, and counts only what it wrote', async () => {
     const again = await seed(t.db.sql, { organizationId: tenant.organizationId, steps: 50, seed: 3 });
-    expect(again).toEqual({ steps: 0, messages: 0, traces: 0, metrics: 0 });
+    expect(again).toEqual({ steps: 0, messages: 0, traces: 0, metrics: 0, feedbackEntries: 0 });
     const [row] = await t.db.sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM steps WHERE organization_id = $1`, [tenant.organizationId]);
     expect(row!.count).toBe(400);
   });

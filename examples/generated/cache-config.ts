@@ -3,7 +3,7 @@ import type { TypePolicies } from '@apollo/client';
 import type { KeyingConfig } from '@urql/exchange-graphcache';
 
 /** The types of objects that are entities: they implement Node, and their `id` is unique in the API. */
-export const entityTypes = ['Message', 'ProviderTrace', 'Step'] as const;
+export const entityTypes = ['FeedbackEntry', 'Message', 'ProviderTrace', 'Step'] as const;
 
 /**
  * Apollo Client's `typePolicies` for the objects that are not entities but have an `id` (a provider's id, or
@@ -11,6 +11,7 @@ export const entityTypes = ['Message', 'ProviderTrace', 'Step'] as const;
  * kept inside their parent anyway. Spread it into your own: `{ ...typePolicies, Query: { ... } }`.
  */
 export const typePolicies: TypePolicies = {
+  FeedbackSubmitter: { keyFields: false },
   StepMetrics: { keyFields: false },
   SummarizedReasoningContent: { keyFields: false },
   ToolCall: { keyFields: false },
@@ -21,6 +22,13 @@ export const typePolicies: TypePolicies = {
 export const keys: KeyingConfig = {
   ApprovalReturn: () => null,
   Base64ImageSource: () => null,
+  CreateFeedbackTokenPayload: () => null,
+  DeleteStepFeedbackPayload: () => null,
+  FeedbackEntryConnection: () => null,
+  FeedbackEntryEdge: () => null,
+  FeedbackEntryVersion: () => null,
+  FeedbackSubmitter: () => null,
+  FeedbackSummary: () => null,
   ImageContent: () => null,
   LettaImageSource: () => null,
   MessageConnection: () => null,
@@ -34,6 +42,7 @@ export const keys: KeyingConfig = {
   StepConnection: () => null,
   StepEdge: () => null,
   StepMetrics: () => null,
+  SubmitStepFeedbackPayload: () => null,
   SummarizedReasoningContent: () => null,
   TextContent: () => null,
   ToolCall: () => null,

@@ -22,6 +22,7 @@
       "ToolReturnContent"
     ],
     "Node": [
+      "FeedbackEntry",
       "Message",
       "ProviderTrace",
       "Step"
@@ -54,6 +55,7 @@
       "ToolReturnContent"
     ],
     "Node": [
+      "FeedbackEntry",
       "Message",
       "ProviderTrace",
       "Step"

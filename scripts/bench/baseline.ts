@@ -1,18 +1,20 @@
 /**
- * The benchmark's baseline: the data of scenarios 1, 2 and 5 fetched by hand-written SQL through `pg`, one
- * statement per request that builds the whole response as JSON in Postgres, served by a minimal HTTP
- * handler. It answers the same body the gateway does (the benchmark checks that), with nothing else: no
+ * The benchmark's baseline: the data of scenarios 1, 2, 5 and 9 fetched, and the write of scenario 8 made, by
+ * hand-written SQL through `pg`, one statement per request that builds the whole response as JSON in Postgres,
+ * served by a minimal HTTP handler. It answers the same body the gateway does (the benchmark checks that), with nothing else: no
  * authentication, no GraphQL, no limits. It prints its address on stdout when it is ready.
  *
- *   DATABASE_URL=... ORGANIZATION_ID=... node --import tsx scripts/bench/baseline.ts
+ *   DATABASE_URL=... ORGANIZATION_ID=... API_KEY_ID=... node --import tsx scripts/bench/baseline.ts
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import pg from 'pg';
 
 const organizationId = process.env.ORGANIZATION_ID!;
+/** The key the entries of scenario 8 are written with, as the gateway records it. */
+const apiKeyId = process.env.API_KEY_ID!;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -60,8 +62,63 @@ const NESTED = `, 'trace', (SELECT json_build_object('id', t.id, 'callType', t.c
       FROM (SELECT * FROM messages m WHERE m.step_id = s.id AND m.organization_id = $1 AND NOT m.is_deleted
              ORDER BY m.created_at, m.id LIMIT $3) m), '[]'::json))`;
 
+const FEEDBACK_SUMMARY = `, 'feedbackSummary', (
+    SELECT json_build_object('count', count(*), 'meanScore', avg(e.score), 'minScore', min(e.score), 'maxScore', max(e.score),
+                             'positiveCount', count(*) FILTER (WHERE e.score > 0), 'negativeCount', count(*) FILTER (WHERE e.score < 0),
+                             'withCommentCount', count(e.comment))
+      FROM gateway_feedback_entries e WHERE e.step_id = s.id AND e.organization_id = $1 AND e.deleted_at IS NULL)`;
+
+/**
+ * Scenario 8: an end user's score on a criterion of a step, in one statement. The user's current entry is
+ * locked; a different score replaces it and keeps the version it held, the same score changes nothing, and
+ * none creates it. $1 organization, $2 step, $3 criterion, $4 score, $5 the user's id, $6 their name, $7 the
+ * new entry's id, $8 the key's id.
+ */
+const SUBMIT = `WITH target AS (
+    SELECT s.id FROM steps s WHERE s.id = $2 AND s.organization_id = $1 AND NOT s.is_deleted
+  ),
+  current AS (
+    SELECT e.* FROM gateway_feedback_entries e
+     WHERE e.organization_id = $1 AND e.step_id = $2 AND e.name = $3 AND e.submitter_type = 'USER' AND e.submitter_id = $5
+       AND e.deleted_at IS NULL AND EXISTS (SELECT 1 FROM target)
+       FOR UPDATE
+  ),
+  replaced AS (
+    SELECT c.* FROM current c
+     WHERE (c.score, c.comment, c.attributes, c.source, c.submitter_name, c.submitter_email) IS DISTINCT FROM ($4::float8, NULL::text, '{}'::jsonb, 'API', $6::text, NULL::text)
+  ),
+  archived AS (
+    INSERT INTO gateway_feedback_versions (entry_id, version, organization_id, score, comment, attributes, source, submitter_name, submitter_email, api_key_id, recorded_at, replaced_at)
+    SELECT id, version, organization_id, score, comment, attributes, source, submitter_name, submitter_email, api_key_id, updated_at, now() FROM replaced
+  ),
+  updated AS (
+    UPDATE gateway_feedback_entries e
+       SET score = $4::float8, comment = NULL, attributes = '{}'::jsonb, source = 'API', submitter_name = $6::text, submitter_email = NULL,
+           api_key_id = $8, version = e.version + 1, updated_at = now()
+      FROM replaced r WHERE e.id = r.id
+    RETURNING e.*
+  ),
+  inserted AS (
+    INSERT INTO gateway_feedback_entries (id, organization_id, step_id, name, score, attributes, source, submitter_type, submitter_id, submitter_name, api_key_id)
+    SELECT $7, $1, t.id, $3, $4::float8, '{}'::jsonb, 'API', 'USER', $5, $6::text, $8 FROM target t WHERE NOT EXISTS (SELECT 1 FROM current)
+    ON CONFLICT (organization_id, step_id, name, submitter_type, submitter_id) WHERE deleted_at IS NULL DO NOTHING
+    RETURNING *
+  ),
+  result AS (
+    SELECT 'CREATED' AS outcome, i.* FROM inserted i
+    UNION ALL SELECT 'UPDATED', u.* FROM updated u
+    UNION ALL SELECT 'UNCHANGED', c.* FROM current c WHERE NOT EXISTS (SELECT 1 FROM replaced)
+  )
+  SELECT json_build_object('data', json_build_object('submitStepFeedback', json_build_object(
+    'outcome', r.outcome,
+    'entry', json_build_object('id', r.id, 'stepId', r.step_id, 'name', r.name, 'score', r.score, 'comment', r.comment, 'source', r.source,
+      'version', r.version, 'submittedBy', json_build_object('type', r.submitter_type, 'id', r.submitter_id, 'name', r.submitter_name),
+      'createdAt', ${iso('r.created_at')}, 'updatedAt', ${iso('r.updated_at')}))))::text AS body,
+    NULL AS "endCursor"
+    FROM result r`;
+
 /** One page of the organization's steps, newest first, optionally after a (created_at, id) position. */
-function pageSql(nested: boolean, after: boolean) {
+function pageSql(nested: string, after: boolean) {
   return `WITH page AS (
       SELECT s.*, row_number() OVER (ORDER BY s.created_at DESC, s.id DESC) AS n FROM (
         SELECT * FROM steps s WHERE s.organization_id = $1 AND NOT s.is_deleted
@@ -70,20 +127,32 @@ function pageSql(nested: boolean, after: boolean) {
     SELECT json_build_object('data', json_build_object('steps', json_build_object(
       'pageInfo', json_build_object('endCursor', (SELECT ${cursor('s')} FROM page s WHERE s.n = LEAST($2, (SELECT count(*) FROM page))),
                                     'hasNextPage', (SELECT count(*) FROM page) > $2),
-      'nodes', COALESCE((SELECT json_agg(json_build_object(${STEP_FIELDS}${nested ? NESTED : ''}) ORDER BY s.n) FROM page s WHERE s.n <= $2), '[]'::json)
+      'nodes', COALESCE((SELECT json_agg(json_build_object(${STEP_FIELDS}${nested}) ORDER BY s.n) FROM page s WHERE s.n <= $2), '[]'::json)
     )))::text AS body,
     (SELECT ${cursor('s')} FROM page s WHERE s.n = LEAST($2, (SELECT count(*) FROM page))) AS "endCursor"`;
 }
 
-const queries = { page: pageSql(false, false), dashboard: pageSql(true, false), deep: pageSql(false, true) };
+const queries = {
+  page: pageSql('', false),
+  dashboard: pageSql(NESTED, false),
+  deep: pageSql('', true),
+  'feedback-page': pageSql(FEEDBACK_SUMMARY, false),
+  submit: SUBMIT,
+};
 
 const server = createServer(async (request, response) => {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   try {
     const scenario = request.url?.slice(1) as keyof typeof queries;
-    const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { first: number; messages?: number; after?: string } };
-    const params: unknown[] = [organizationId, variables.first];
+    const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      variables: { first: number; messages?: number; after?: string; input?: { stepId: string; name: string; score: number; submittedBy: { externalId: string; name: string } } };
+    };
+    const input = variables.input;
+    const params: unknown[] =
+      scenario === 'submit' && input !== undefined
+        ? [organizationId, input.stepId, input.name, input.score, input.submittedBy.externalId, input.submittedBy.name, `feedback-${randomUUID()}`, apiKeyId]
+        : [organizationId, variables.first];
     if (scenario === 'dashboard') params.push(variables.messages);
     if (scenario === 'deep') {
       const payload = variables.after!.slice(0, variables.after!.lastIndexOf('.'));

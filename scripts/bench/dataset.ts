@@ -4,7 +4,7 @@ import { createKey } from '../../src/auth/api-keys.ts';
 import { createCursors } from '../../src/cursors.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
-import { readCursorSecret } from '../../src/db/secrets.ts';
+import { readSecrets } from '../../src/db/secrets.ts';
 import { seed } from '../../src/db/seed.ts';
 import type { Fixtures } from './scenarios.ts';
 
@@ -12,7 +12,7 @@ import type { Fixtures } from './scenarios.ts';
 
 export const SEED = 1;
 /** Bumped whenever the seeding tool writes different rows, so that an old dataset is not reused. */
-export const DATASET_VERSION = 3;
+export const DATASET_VERSION = 4;
 export const MAIN_ORG = 'org-00000000-0000-4000-8000-0000000be4c1';
 
 type Log = (message: string) => void;
@@ -99,7 +99,7 @@ export async function ensureDataset(
 }
 
 /** The values the scenarios' requests draw from, and an API key for the benchmark organization. */
-export async function fixtures(benchUrl: string): Promise<{ fixtures: Fixtures; key: string; dataset: Record<string, number> }> {
+export async function fixtures(benchUrl: string): Promise<{ fixtures: Fixtures; key: string; apiKeyId: string; dataset: Record<string, number> }> {
   const db = openPostgres({ url: benchUrl, poolMax: 2, connectionTimeoutMs: 10_000, statementTimeoutMs: 600_000 });
   try {
     const query = <Row>(text: string, params: unknown[] = []) => db.sql.query<Row>(text, params);
@@ -117,15 +117,17 @@ export async function fixtures(benchUrl: string): Promise<{ fixtures: Fixtures; 
     const [counts] = await query<Record<string, number>>(
       `SELECT (SELECT count(*)::int FROM steps) AS steps, (SELECT count(*)::int FROM messages) AS messages,
               (SELECT count(*)::int FROM provider_traces) AS traces, (SELECT count(*)::int FROM step_metrics) AS metrics,
-              (SELECT count(*)::int FROM organizations) AS organizations, $1::int AS "mainOrganizationSteps"`, [total]);
-    const { key } = await createKey(db.prisma, MAIN_ORG, `bench ${new Date().toISOString()}`);
+              (SELECT count(*)::int FROM organizations) AS organizations, (SELECT count(*)::int FROM gateway_feedback_entries) AS "feedbackEntries",
+              $1::int AS "mainOrganizationSteps"`, [total]);
+    const { key, id: apiKeyId } = await createKey(db.prisma, MAIN_ORG, { name: `bench ${new Date().toISOString()}`, permissions: ['on-behalf-of-users'] });
     return {
       key,
+      apiKeyId,
       dataset: counts!,
       fixtures: {
         stepIds: steps.map((row) => row.id),
         agentIds: agents.map((row) => row.agent_id),
-        deepCursor: createCursors(await readCursorSecret(db.sql)).encode('steps:desc', { createdAt: deep!.created_at, id: deep!.id }),
+        deepCursor: createCursors((await readSecrets(db.sql)).cursor).encode('steps:desc', { createdAt: deep!.created_at, id: deep!.id }),
         deepOffset,
         createdAfter: range!.after.toISOString(),
         createdBefore: range!.before.toISOString(),

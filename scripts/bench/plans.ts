@@ -1,8 +1,8 @@
 /**
  * Query plans of the step list at scale: for every filter of `StepFilter` (and the benchmark's combined
  * filter), the plan Postgres chooses for the gateway's own page statement and count statement, built by the
- * same functions the gateway uses, run with EXPLAIN ANALYZE. A plan that reads `steps` sequentially fails
- * the target.
+ * same functions the gateway uses, run with EXPLAIN ANALYZE. A plan that reads `steps` or the feedback
+ * entries sequentially fails the target.
  */
 import type { Prisma } from '../../prisma/generated/client/client.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
@@ -49,6 +49,11 @@ export async function recordPlans(url: string, organizationId: string): Promise<
       ['tags', { tags: ['regression'] }],
       ['traceIds', { traceIds: sample.trace_ids }],
       ['createdAfter + createdBefore (one day)', { createdAfter: sample.day.toISOString(), createdBefore: dayAfter }],
+      ['feedbackName', { feedbackName: 'tone' }],
+      ['minScore', { minScore: 0.95 }],
+      ['feedbackName + maxScore', { feedbackName: 'accuracy', maxScore: -0.8 }],
+      ['hasComment (helpfulness)', { feedbackName: 'helpfulness', hasComment: true }],
+      ['submittedBy', { submittedBy: 'reviewer-chen' }],
       [
         'scenario 4: agent, date range, tag, feedback',
         { agentId: sample.agent_id, createdAfter: sample.day.toISOString(), createdBefore: new Date(sample.day.getTime() + 30 * 86_400_000).toISOString(), tags: ['regression'], feedback: 'negative' },
@@ -72,7 +77,7 @@ export async function recordPlans(url: string, organizationId: string): Promise<
           filter: name,
           statement,
           executionMs: Number(plan.match(/Execution Time: ([\d.]+) ms/)?.[1] ?? NaN),
-          sequentialScan: /Seq Scan on steps/.test(plan),
+          sequentialScan: /Seq Scan on (steps|gateway_feedback_entries)\b/.test(plan),
           plan,
         });
       }

@@ -50,7 +50,8 @@ export function resultsSection(bench: BenchResult): string {
     `- Versions: Node ${bench.versions.node}, PostgreSQL ${bench.versions.postgres}, graphql-yoga ${bench.versions.graphqlYoga}, ` +
       `graphql ${bench.versions.graphql}, Prisma ${bench.versions.prisma}, Pothos ${bench.versions.pothos}, autocannon ${bench.versions.autocannon}.`,
     `- Dataset: ${number(bench.dataset.steps!)} steps, ${number(bench.dataset.messages!)} messages, ${number(bench.dataset.traces!)} traces, ` +
-      `${number(bench.dataset.metrics!)} metrics in ${bench.dataset.organizations} organizations; the scenarios query the one with ` +
+      `${number(bench.dataset.metrics!)} metrics${bench.dataset.feedbackEntries !== undefined ? `, ${number(bench.dataset.feedbackEntries)} feedback entries` : ''} ` +
+      `in ${bench.dataset.organizations} organizations; the scenarios query the one with ` +
       `${number(bench.dataset.mainOrganizationSteps!)} steps.`,
     `- Load: ${bench.options.connections} connections for ${bench.options.duration} s per scenario, after a ${bench.options.warmup} s warm-up.`,
     '',

@@ -24,7 +24,12 @@ export interface Scenario {
   /** The body of a request: a GraphQL operation and its variables. */
   next(): { query: string; variables: Record<string, unknown> };
   /** Hand-written SQL answers the same request, for scenarios with a baseline. */
-  baseline?: 'page' | 'dashboard' | 'deep';
+  baseline?: 'page' | 'dashboard' | 'deep' | 'feedback-page' | 'submit';
+  /**
+   * A write: before the baseline's answer is compared, the gateway is sent the sample twice, so that the write
+   * is applied and both answer the same thing of it (`UNCHANGED`, the entry as it is).
+   */
+  writes?: boolean;
 }
 
 const STEP_SCALARS = 'id agentId runId model modelHandle providerName status stopReason promptTokens completionTokens totalTokens feedback tags createdAt';
@@ -88,6 +93,20 @@ const FILTERED_PAGE = `query FilteredPage($filter: StepFilter!) {
 
 const SET_FEEDBACK = `mutation SetFeedback($input: SetStepFeedbackInput!) {
   setStepFeedback(input: $input) { step { id feedback tags updatedAt } }
+}`;
+
+export const FEEDBACK_PAGE = `query FeedbackPage($first: Int!) {
+  steps(first: $first) {
+    pageInfo { endCursor hasNextPage }
+    nodes { ${STEP_SCALARS} feedbackSummary { count meanScore minScore maxScore positiveCount negativeCount withCommentCount } }
+  }
+}`;
+
+export const SUBMIT_FEEDBACK = `mutation SubmitFeedback($input: SubmitStepFeedbackInput!) {
+  submitStepFeedback(input: $input) {
+    outcome
+    entry { id stepId name score comment source version submittedBy { type id name } createdAt updatedAt }
+  }
 }`;
 
 const COUNT_FILTERED = `query CountFiltered($filter: StepFilter!) {
@@ -162,6 +181,31 @@ export function scenarios(fixtures: Fixtures): Scenario[] {
       name: 'filtered-count',
       title: 'totalCount of an agent’s steps',
       next: () => ({ query: COUNT_FILTERED, variables: { filter: { agentId: pick(fixtures.agentIds) } } }),
+    },
+    {
+      id: 8,
+      name: 'submit-feedback',
+      title: 'submitStepFeedback: a score from one of 50 users on one of 3 criteria of a random step',
+      baseline: 'submit',
+      writes: true,
+      next: () => ({
+        query: SUBMIT_FEEDBACK,
+        variables: {
+          input: {
+            stepId: pick(fixtures.stepIds),
+            name: pick(['overall', 'accuracy', 'tone']),
+            score: Math.round((Math.random() * 2 - 1) * 100) / 100,
+            submittedBy: { externalId: `bench-user-${Math.floor(Math.random() * 50)}`, name: 'Bench user' },
+          },
+        },
+      }),
+    },
+    {
+      id: 9,
+      name: 'feedback-page',
+      title: 'Page of 50 steps with their feedback summary',
+      baseline: 'feedback-page',
+      next: () => ({ query: FEEDBACK_PAGE, variables: { first: 50 } }),
     },
   ];
 }

@@ -1,15 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import type { PrismaClient } from '../../prisma/generated/client/client.ts';
+import type { Prisma, PrismaClient } from '../../prisma/generated/client/client.ts';
+import { isPermission, type Permission, type Principal } from './principal.ts';
 
 /** Keys look like `sgw_<43 base64url characters>`: 256 random bits, recognisable in secret scanners. */
 const KEY_PREFIX = 'sgw_';
 const KEY_PATTERN = /^sgw_[A-Za-z0-9_-]{43}$/;
-
-export interface Principal {
-  apiKeyId: string;
-  organizationId: string;
-}
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -31,18 +27,27 @@ export interface LiveKey extends Principal {
   expiresAt: Date | undefined;
 }
 
-/** The principal of a live key, or undefined for an unknown, revoked or expired one. One indexed lookup. */
-export async function authenticate(prisma: PrismaClient, key: string, now = new Date()): Promise<LiveKey | undefined> {
+/** The principal of the live key that `where` names, or undefined for an unknown, revoked or expired one. One indexed lookup. */
+async function liveKey(prisma: PrismaClient, where: Prisma.GatewayApiKeyWhereInput, now: Date): Promise<LiveKey | undefined> {
   // findFirst, not findUnique: Prisma batches findUnique calls of one tick into one statement across
   // requests, which would tie one request's lookup to another's deadline.
   const row = await prisma.gatewayApiKey.findFirst({
-    where: { keyHash: hashKey(key) },
-    select: { id: true, organizationId: true, revokedAt: true, expiresAt: true },
+    where,
+    select: { id: true, organizationId: true, name: true, permissions: true, revokedAt: true, expiresAt: true },
   });
   if (row === null || row.revokedAt !== null) return undefined;
   if (row.expiresAt !== null && row.expiresAt <= now) return undefined;
-  return { apiKeyId: row.id, organizationId: row.organizationId, expiresAt: row.expiresAt ?? undefined };
+  return {
+    apiKeyId: row.id,
+    organizationId: row.organizationId,
+    keyName: row.name,
+    permissions: row.permissions.filter(isPermission),
+    expiresAt: row.expiresAt ?? undefined,
+  };
 }
+
+/** The principal of a live key, or undefined for an unknown, revoked or expired one. */
+export const authenticate = (prisma: PrismaClient, key: string, now = new Date()) => liveKey(prisma, { keyHash: hashKey(key) }, now);
 
 /**
  * Checks keys, remembering each live key for `ttlMs` so that a busy client does not cost a database round
@@ -58,39 +63,46 @@ export function createKeyVerifier(prisma: PrismaClient, ttlMs: number, maxEntrie
    * ended and cancelled it) looks the key up itself.
    */
   const inflight = new Map<string, Promise<LiveKey | undefined>>();
-  const verify = async (key: string): Promise<Principal | undefined> => {
-    const hash = hashKey(key);
+  const cached = async (cacheKey: string, lookup: (now: Date) => Promise<LiveKey | undefined>): Promise<Principal | undefined> => {
     const now = Date.now();
-    const cached = cache.get(hash);
-    if (cached !== undefined) {
-      if (cached.until > now) return cached.principal;
-      cache.delete(hash);
+    const hit = cache.get(cacheKey);
+    if (hit !== undefined) {
+      if (hit.until > now) return hit.principal;
+      cache.delete(cacheKey);
     }
     let live: LiveKey | undefined;
-    const shared = ttlMs > 0 ? inflight.get(hash) : undefined;
+    const shared = ttlMs > 0 ? inflight.get(cacheKey) : undefined;
     if (shared !== undefined) {
-      live = await shared.catch(() => authenticate(prisma, key, new Date()));
+      live = await shared.catch(() => lookup(new Date()));
     } else {
-      const lookup = authenticate(prisma, key, new Date(now));
+      const looking = lookup(new Date(now));
       if (ttlMs > 0) {
-        inflight.set(hash, lookup);
-        void lookup.then(
-          () => inflight.delete(hash),
-          () => inflight.delete(hash),
+        inflight.set(cacheKey, looking);
+        void looking.then(
+          () => inflight.delete(cacheKey),
+          () => inflight.delete(cacheKey),
         );
       }
-      live = await lookup;
+      live = await looking;
     }
     if (live === undefined) return undefined;
-    const principal = { apiKeyId: live.apiKeyId, organizationId: live.organizationId };
+    const { expiresAt, ...principal } = live;
     if (ttlMs > 0) {
       // Oldest entries first out: a Map iterates in insertion order.
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
-      cache.set(hash, { principal, until: Math.min(now + ttlMs, live.expiresAt?.getTime() ?? Infinity) });
+      cache.set(cacheKey, { principal, until: Math.min(now + ttlMs, expiresAt?.getTime() ?? Infinity) });
     }
     return principal;
   };
-  return { verify };
+  return {
+    /** The principal of a key, as the client sent it. */
+    verify: (key: string) => {
+      const hash = hashKey(key);
+      return cached(hash, (now) => liveKey(prisma, { keyHash: hash }, now));
+    },
+    /** The principal of a key by its id, while it is live: a feedback token works only as long as the key that made it. */
+    verifyId: (id: string) => cached(`id:${id}`, (now) => liveKey(prisma, { id }, now)),
+  };
 }
 
 export interface CreatedKey {
@@ -99,6 +111,7 @@ export interface CreatedKey {
   organizationId: string;
   name: string | null;
   expiresAt: Date | null;
+  permissions: Permission[];
   /** Whether the organization was created with the key (`createOrganization`). */
   organizationCreated: boolean;
 }
@@ -107,18 +120,21 @@ export class UnknownOrganizationError extends Error {
   override name = 'UnknownOrganizationError';
 }
 
+export interface KeyOptions {
+  name?: string | undefined;
+  expiresAt?: Date | undefined;
+  permissions?: readonly Permission[];
+  /** Creates the organization, with this name, when it does not exist. */
+  createOrganization?: { name: string } | undefined;
+}
+
 /**
  * Creates a key for an organization. The key itself is returned once and never stored. An organization that
  * does not exist is created when `createOrganization` says with which name (the gateway's own database starts
  * with none; a Letta server's database has its own); otherwise it is refused, naming some that exist.
  */
-export async function createKey(
-  prisma: PrismaClient,
-  organizationId: string,
-  name?: string,
-  expiresAt?: Date,
-  createOrganization?: { name: string },
-): Promise<CreatedKey> {
+export async function createKey(prisma: PrismaClient, organizationId: string, options: KeyOptions = {}): Promise<CreatedKey> {
+  const { name, expiresAt, permissions = [], createOrganization } = options;
   const organization = await prisma.organization.findUnique({ where: { id: organizationId }, select: { id: true } });
   let organizationCreated = false;
   if (organization === null) {
@@ -141,9 +157,10 @@ export async function createKey(
       keyHash: hashKey(key),
       keyPrefix: key.slice(0, KEY_PREFIX.length + 6),
       expiresAt: expiresAt ?? null,
+      permissions: [...new Set(permissions)],
     },
   });
-  return { id: row.id, key, organizationId, name: row.name, expiresAt: row.expiresAt, organizationCreated };
+  return { id: row.id, key, organizationId, name: row.name, expiresAt: row.expiresAt, permissions: row.permissions.filter(isPermission), organizationCreated };
 }
 
 /** Organizations, oldest first (at most `limit`). */
@@ -158,7 +175,7 @@ export async function listOrganizations(prisma: PrismaClient, limit?: number) {
 
 export async function listKeys(prisma: PrismaClient) {
   return prisma.gatewayApiKey.findMany({
-    select: { id: true, organizationId: true, name: true, keyPrefix: true, createdAt: true, revokedAt: true, expiresAt: true },
+    select: { id: true, organizationId: true, name: true, keyPrefix: true, permissions: true, createdAt: true, revokedAt: true, expiresAt: true },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
 }

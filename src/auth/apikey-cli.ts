@@ -4,6 +4,7 @@ import { createKey, listKeys, listOrganizations, revokeKey } from './api-keys.ts
 const usage = `usage:
   npm run apikey -- create --org <organization id> [--name <label>] [--expires <30d | 12h | 2027-01-01T00:00:00Z>]
                            [--create-org [--org-name <name>]]   create the organization too, when it does not exist
+                           [--on-behalf-of-users]               let the key submit feedback in the name of end users
   npm run apikey -- list
   npm run apikey -- revoke <key id>
   npm run apikey -- orgs                                         the organizations keys can be made for
@@ -41,17 +42,17 @@ if (flags.help !== undefined || flags.h !== undefined || command === 'help' || c
         case 'create': {
           if (flags.org === undefined || flags.org === 'true') throw new CliError(`create needs --org <organization id>.\n${usage}`);
           const expiresAt = parseExpiry(flags.expires);
-          const created = await createKey(
-            db.prisma,
-            flags.org,
-            flags.name,
+          const created = await createKey(db.prisma, flags.org, {
+            name: flags.name,
             expiresAt,
-            flags['create-org'] !== undefined ? { name: flags['org-name'] ?? flags.org } : undefined,
-          );
+            permissions: flags['on-behalf-of-users'] !== undefined ? ['on-behalf-of-users'] : [],
+            createOrganization: flags['create-org'] !== undefined ? { name: flags['org-name'] ?? flags.org } : undefined,
+          });
           process.stdout.write(
             (created.organizationCreated ? `Created organization ${created.organizationId}.\n` : '') +
               `Created API key ${created.id} for ${created.organizationId}` +
               (created.expiresAt !== null ? `, expiring ${created.expiresAt.toISOString()}` : '') +
+              (created.permissions.length > 0 ? `, allowed ${created.permissions.join(', ')}` : '') +
               '.\n' +
               `Key (shown once, store it now): ${created.key}\n` +
               `Send it as: Authorization: Bearer ${created.key}\n`,
@@ -71,7 +72,9 @@ if (flags.help !== undefined || flags.h !== undefined || command === 'help' || c
                     ? `active until ${key.expiresAt.toISOString()}`
                     : 'active';
             process.stdout.write(
-              `${key.id}  ${key.organizationId}  ${key.keyPrefix}…  ${key.name ?? '-'}  created ${key.createdAt.toISOString()}  ${state}\n`,
+              `${key.id}  ${key.organizationId}  ${key.keyPrefix}…  ${key.name ?? '-'}  created ${key.createdAt.toISOString()}  ${state}` +
+                (key.permissions.length > 0 ? `  ${key.permissions.join(',')}` : '') +
+                '\n',
             );
           }
           return;

@@ -8,11 +8,15 @@ import { failureResponse, unauthenticated } from '../errors.ts';
 import { errorResponse } from '../http/responses.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../security/rate-limits.ts';
-import { keyFromAuthorization, type Principal } from './api-keys.ts';
+import { hashKey, keyFromAuthorization } from './api-keys.ts';
+import { tokenFromAuthorization } from './feedback-tokens.ts';
+import type { Principal } from './principal.ts';
 
 export interface ApiKeyAuthOptions {
   /** Checks a well-formed key: its principal, or undefined for an unknown, revoked or expired key. */
   verify: (key: string) => Promise<Principal | undefined>;
+  /** Checks a well-formed feedback token: its principal, or undefined for a forged or expired one, or one whose key is no longer live. */
+  verifyToken: (token: string) => Promise<Principal | undefined>;
   logger: Logger;
   requestIdOf: (request: Request) => string;
   requestLimiter?: RequestLimiter | undefined;
@@ -53,7 +57,7 @@ function rateLimitHeaders(decision: RateDecision): Record<string, string> {
  * its own plugin; the queries it sends carry the key.
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions) {
-  const { verify, logger, requestIdOf, requestLimiter, authFailureLimiter } = options;
+  const { verify, verifyToken, logger, requestIdOf, requestLimiter, authFailureLimiter } = options;
   const principals = new WeakMap<Request, Principal>();
   const decisions = new WeakMap<Request, RateDecision>();
 
@@ -64,7 +68,10 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       const requestId = requestIdOf(request);
       const address = clientAddress(request, serverContext, options.trustProxyHops);
 
-      const key = keyFromAuthorization(request.headers.get('authorization'));
+      const authorization = request.headers.get('authorization');
+      const key = keyFromAuthorization(authorization);
+      // A feedback token goes where a key would; it is checked by its signature, then by its key.
+      const token = key === undefined ? tokenFromAuthorization(authorization) : undefined;
       let blockedMs = 0;
       if (authFailureLimiter !== undefined) {
         blockedMs = await authFailureLimiter.blockedFor(address).catch((error: unknown) => {
@@ -83,14 +90,19 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       // A refused address is not looked up for a missing or malformed key. A well-formed key still is: many
       // clients may share one address (a NAT, a proxy), and one that keeps failing must not lock out the
       // others, so a valid key always gets in. Only what fails stays refused.
-      if (blockedMs > 0 && key === undefined) {
+      if (blockedMs > 0 && key === undefined && token === undefined) {
         refuse();
         return;
       }
 
       let principal: Principal | undefined;
       try {
-        principal = key === undefined ? undefined : await inRequestScope(request, () => verify(key));
+        principal =
+          key !== undefined
+            ? await inRequestScope(request, () => verify(key))
+            : token !== undefined
+              ? await inRequestScope(request, () => verifyToken(token))
+              : undefined;
       } catch (error) {
         logger.error('authentication failed', { requestId, failure: classifyDatabaseError(error), ...describeError(error) });
         endResponse(failureResponse(error));
@@ -105,13 +117,15 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
         await authFailureLimiter?.record(address).catch((error: unknown) => {
           logger.warn('authentication throttle unavailable', { requestId, ...describeError(error) });
         });
-        // The same body whether the key was missing, malformed, unknown, expired or revoked.
+        // The same body whether the key (or token) was missing, malformed, unknown, expired, revoked or forged.
         endResponse(errorResponse(401, unauthenticated().message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer' }));
         return;
       }
 
       if (requestLimiter !== undefined) {
-        const decision = await requestLimiter(principal.apiKeyId).catch((error: unknown) => {
+        // Each token counts on its own: one page's visitor cannot use up the limit of the key's own requests.
+        const limited = token !== undefined ? `feedback-token:${hashKey(token).slice(0, 32)}` : principal.apiKeyId;
+        const decision = await requestLimiter(limited).catch((error: unknown) => {
           logger.warn('rate limiter unavailable', { requestId, ...describeError(error) });
           return undefined;
         });

@@ -40,6 +40,8 @@ export const tableNames = {
   GatewayApiKey: 'gateway_api_keys',
   GatewayIdempotencyKey: 'gateway_idempotency_keys',
   GatewaySecret: 'gateway_secrets',
+  GatewayFeedbackEntry: 'gateway_feedback_entries',
+  GatewayFeedbackVersion: 'gateway_feedback_versions',
 } as const;
 
 export type ModelName = keyof typeof tableNames;
@@ -54,6 +56,8 @@ export const scalarFields: Record<ModelName, readonly string[]> = {
   GatewayApiKey: Object.keys(Prisma.GatewayApiKeyScalarFieldEnum),
   GatewayIdempotencyKey: Object.keys(Prisma.GatewayIdempotencyKeyScalarFieldEnum),
   GatewaySecret: Object.keys(Prisma.GatewaySecretScalarFieldEnum),
+  GatewayFeedbackEntry: Object.keys(Prisma.GatewayFeedbackEntryScalarFieldEnum),
+  GatewayFeedbackVersion: Object.keys(Prisma.GatewayFeedbackVersionScalarFieldEnum),
 };
 
 /** The fields of each model that hold a time, read as text so that no microsecond is lost (see selectList). */
@@ -127,6 +131,8 @@ export interface MappedColumn {
   type: string;
   kind: 'scalar' | 'enum';
   required: boolean;
+  /** A list field (`String[]`): a Postgres array of the type. */
+  list: boolean;
 }
 
 /** Every column the gateway maps, from the generated datamodel. */
@@ -141,6 +147,7 @@ export function mappedColumns(): MappedColumn[] {
         type: field.type,
         kind: field.kind as 'scalar' | 'enum',
         required: field.isRequired,
+        list: field.isList,
       })),
   );
 }

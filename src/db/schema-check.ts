@@ -17,12 +17,16 @@ export const COMPATIBLE_TYPES = {
   Bytes: ['bytea'],
 } as const satisfies Record<string, readonly string[]>;
 
-/** The types a mapped column may have: its scalar type's, or for an enum the Postgres enum of its name in lower case (how Letta names them). */
-export function allowedTypes({ type, kind }: Pick<MappedColumn, 'type' | 'kind'>): readonly string[] {
-  if (kind === 'enum') return [type.toLowerCase()];
+/**
+ * The types a mapped column may have: its scalar type's, or for an enum the Postgres enum of its name in lower case (how Letta
+ * names them); for a list, arrays of them.
+ */
+export function allowedTypes({ type, kind, list = false }: Pick<MappedColumn, 'type' | 'kind'> & { list?: boolean }): readonly string[] {
+  if (kind === 'enum') return [`${list ? '_' : ''}${type.toLowerCase()}`];
   const allowed = (COMPATIBLE_TYPES as Record<string, readonly string[]>)[type];
   if (allowed === undefined) throw new Error(`The start-up check knows no Postgres type for the Prisma type ${type}.`);
-  return allowed;
+  // information_schema names an array type by its element type with a leading underscore (`_text`).
+  return list ? allowed.map((name) => `_${name}`) : allowed;
 }
 
 /**

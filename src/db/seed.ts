@@ -5,7 +5,7 @@ import type { SqlRunner } from './database.ts';
 /**
  * Deterministic, realistic synthetic data: the same options always write the same rows. Steps of several
  * agents and models, every message role and content-part type, tool calls and returns, approvals, failed
- * steps with error data, provider traces, metrics, feedback and tags. Written in bulk, a batch of steps
+ * steps with error data, provider traces, metrics, feedback and tags, scored feedback entries. Written in bulk, a batch of steps
  * (with their messages, traces and metrics) per transaction.
  */
 export interface SeedOptions {
@@ -16,7 +16,7 @@ export interface SeedOptions {
   /** The first step's creation time; later steps follow about a minute apart. */
   start?: Date;
   batchSize?: number;
-  /** Writes steps alone, without their messages, traces and metrics (for query-plan checks at scale). */
+  /** Writes steps (and their feedback entries) alone, without their messages, traces and metrics (for query-plan checks at scale). */
   stepsOnly?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -26,6 +26,7 @@ export interface SeedResult {
   messages: number;
   traces: number;
   metrics: number;
+  feedbackEntries: number;
 }
 
 /** mulberry32: a small, fast PRNG with a 32-bit seed. */
@@ -525,6 +526,86 @@ function metricsRow(d: StepDraw, metrics: Row[]): void {
   }
 }
 
+const CRITERIA = ['overall', 'overall', 'helpfulness', 'accuracy', 'tone'] as const;
+const REVIEWERS = [
+  { id: 'reviewer-ana', name: 'Ana Ortiz', email: 'ana@example.com' },
+  { id: 'reviewer-ben', name: 'Ben Okafor', email: 'ben@example.com' },
+  { id: 'reviewer-chen', name: 'Chen Wei', email: null },
+] as const;
+const COMMENTS = {
+  good: ['Exactly what the user needed.', 'Clear and correct.', 'Good use of the tool results.', 'Polite and concise.'],
+  bad: ['Missed the second question.', 'The date in the answer is wrong.', 'Too long; the user asked for one line.', 'Called the tool twice for nothing.'],
+} as const;
+
+/**
+ * Scored feedback entries on about a quarter of the steps: reviewers in a review app, end users through the
+ * agent's own app, and an evaluator, on a few criteria; some entries replaced once (a version in their history).
+ * Drawn from a stream of the step's own, so the step's other rows are the same with or without them.
+ */
+function feedbackRows(d: StepDraw, seedValue: number, entries: Row[], versions: Row[]): void {
+  const r = random(hashSeed(`${d.key}|feedback`, seedValue));
+  if (!r.chance(0.25)) return;
+  const apiKeyId = stableId('apikey', `${d.org}|seed`);
+  const minutes = (n: number) => toMicroIso(d.createdMicros + BigInt(n) * 60_000_000n + BigInt(r.int(0, 59_999_999)));
+  const count = r.int(1, 4);
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const who = r.next();
+    const submitter =
+      who < 0.5
+        ? { ...r.pick(REVIEWERS), type: 'USER', source: 'APP' }
+        : who < 0.8
+          ? { id: `user-${r.int(1, 400)}`, name: null, email: null, type: 'USER', source: 'APP' }
+          : { id: '', name: null, email: null, type: 'SYSTEM', source: 'EVALUATOR' };
+    const name = submitter.source === 'EVALUATOR' ? 'accuracy' : r.pick(CRITERIA);
+    const unique = `${name}|${submitter.type}|${submitter.id}`;
+    if (seen.has(unique)) continue;
+    seen.add(unique);
+    const good = d.status === 'SUCCESS' ? r.chance(0.75) : r.chance(0.2);
+    const score = Math.round((good ? 0.2 + r.next() * 0.8 : -1 + r.next() * 0.9) * 100) / 100;
+    const comment = r.chance(0.4) ? r.pick(good ? COMMENTS.good : COMMENTS.bad) : null;
+    const createdAt = minutes(5 + i * 30);
+    const replaced = r.chance(0.2);
+    const id = stableId('feedback', `${d.key}|feedback|${i}`);
+    const updatedAt = replaced ? minutes(5 + i * 30 + 600) : createdAt;
+    entries.push({
+      id,
+      organization_id: d.org,
+      step_id: d.stepId,
+      name,
+      // Now and then an end user leaves a comment alone.
+      score: comment !== null && submitter.source === 'APP' && r.chance(0.3) ? null : score,
+      comment,
+      attributes: submitter.source === 'APP' ? { session_id: `session-${r.int(1, 900)}`, surface: r.pick(['web', 'slack', 'review-app']) } : { judge: 'gpt-4o-mini', rubric: 'v2' },
+      source: submitter.source,
+      submitter_type: submitter.type,
+      submitter_id: submitter.id,
+      submitter_name: submitter.name,
+      submitter_email: submitter.email,
+      api_key_id: apiKeyId,
+      version: replaced ? 2 : 1,
+      created_at: createdAt,
+      updated_at: updatedAt,
+    });
+    if (replaced) {
+      versions.push({
+        entry_id: id,
+        version: 1,
+        organization_id: d.org,
+        score: Math.round((score > 0 ? score - 0.5 : score + 0.5) * 100) / 100,
+        comment: null,
+        attributes: {},
+        source: submitter.source,
+        submitter_name: submitter.name,
+        submitter_email: submitter.email,
+        api_key_id: apiKeyId,
+        recorded_at: createdAt,
+        replaced_at: updatedAt,
+      });
+    }
+  }
+}
+
 export function generateBatch(options: SeedOptions, from: number, to: number) {
   const agents = Array.from({ length: 6 }, (_, i) => stableId('agent', `${options.organizationId}|${options.seed}|agent|${i}`));
   const startMicros = BigInt((options.start ?? new Date('2025-11-01T00:00:00Z')).getTime()) * 1000n;
@@ -532,21 +613,24 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
   const messages: Row[] = [];
   const traces: Row[] = [];
   const metrics: Row[] = [];
+  const feedbackEntries: Row[] = [];
+  const feedbackVersions: Row[] = [];
   for (let index = from; index < to; index++) {
     const draw = beginStep(options, index, agents, startMicros);
     const step = stepRow(draw);
     steps.push(step);
     // A step's own values are drawn before anything else, so they are the same with or without the rest.
+    feedbackRows(draw, options.seed, feedbackEntries, feedbackVersions);
     if (options.stepsOnly) continue;
     const lastMessageMs = messageRows(draw, index, messages);
     traceRow(draw, step, lastMessageMs, traces);
     metricsRow(draw, metrics);
   }
-  return { steps, messages, traces, metrics };
+  return { steps, messages, traces, metrics, feedbackEntries, feedbackVersions };
 }
 
 /** Inserts rows in one statement and returns how many were new (rows already there are left alone). */
-async function insertRows(sql: Pick<SqlRunner, 'query'>, table: string, rows: Row[]): Promise<number> {
+async function insertRows(sql: Pick<SqlRunner, 'query'>, table: string, rows: Row[], key = 'id'): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].map((column) => `"${column}"`).join(', ');
   // json_populate_recordset maps JSON keys onto the table's own column types in one statement; listing
@@ -554,7 +638,7 @@ async function insertRows(sql: Pick<SqlRunner, 'query'>, table: string, rows: Ro
   const [result] = await sql.query<{ count: number }>(
     `WITH inserted AS (
        INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::"${table}", $1::json)
-       ON CONFLICT (id) DO NOTHING RETURNING 1)
+       ON CONFLICT (${key}) DO NOTHING RETURNING 1)
      SELECT count(*)::int AS count FROM inserted`,
     [JSON.stringify(rows)],
   );
@@ -567,7 +651,7 @@ export async function seed(sql: SqlRunner, options: SeedOptions): Promise<SeedRe
     options.organizationId,
     options.organizationName ?? 'Seeded organization',
   ]);
-  const result: SeedResult = { steps: 0, messages: 0, traces: 0, metrics: 0 };
+  const result: SeedResult = { steps: 0, messages: 0, traces: 0, metrics: 0, feedbackEntries: 0 };
   for (let from = 0; from < options.steps; from += batchSize) {
     const to = Math.min(options.steps, from + batchSize);
     const batch = generateBatch(options, from, to);
@@ -576,11 +660,14 @@ export async function seed(sql: SqlRunner, options: SeedOptions): Promise<SeedRe
       messages: await insertRows(tx, 'messages', batch.messages),
       traces: await insertRows(tx, 'provider_traces', batch.traces),
       metrics: await insertRows(tx, 'step_metrics', batch.metrics),
+      feedbackEntries: await insertRows(tx, 'gateway_feedback_entries', batch.feedbackEntries),
+      feedbackVersions: await insertRows(tx, 'gateway_feedback_versions', batch.feedbackVersions, 'entry_id, version'),
     }));
     result.steps += inserted.steps;
     result.messages += inserted.messages;
     result.traces += inserted.traces;
     result.metrics += inserted.metrics;
+    result.feedbackEntries += inserted.feedbackEntries;
     options.onProgress?.(to, options.steps);
   }
   return result;

@@ -2,10 +2,11 @@ import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
 import { plainColumns, selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
+import { stepEntryCondition, type StepEntryFilter } from './feedback-entries.ts';
 import { metricsVisibleTo, visibleTo } from './tenancy.ts';
 import { NEWEST_TRACE_FIRST } from './traces.ts';
 
-export interface StepFilterValues {
+export interface StepFilterValues extends StepEntryFilter {
   agentId?: string | null;
   runId?: string | null;
   model?: string | null;
@@ -49,6 +50,8 @@ export function stepConditions(organizationId: string, filter: StepFilterValues)
   if (filter.traceIds != null) conditions.push(Prisma.sql`s.trace_id = ANY(${filter.traceIds}::text[])`);
   if (filter.createdAfter != null) conditions.push(Prisma.sql`s.created_at > ${filter.createdAfter}::timestamptz`);
   if (filter.createdBefore != null) conditions.push(Prisma.sql`s.created_at < ${filter.createdBefore}::timestamptz`);
+  const entries = stepEntryCondition(organizationId, filter);
+  if (entries !== null) conditions.push(entries);
   return Prisma.join(conditions, ' AND ');
 }
 

@@ -20,3 +20,14 @@ export function metricsVisibleTo(alias: string, organizationId: string | null): 
   if (organizationId === null) return Prisma.sql`NOT ${a}.is_deleted`;
   return Prisma.sql`NOT ${a}.is_deleted AND EXISTS (SELECT 1 FROM steps s WHERE s.id = ${a}.id AND ${visibleTo('s', organizationId)})`;
 }
+
+/**
+ * Feedback entries (the gateway's own table) are visible where their step is: of the organization, on a step
+ * that is visible. `step` is `'narrowed'` where the entries are read for steps already narrowed to the
+ * organization (a step's own entries). A deleted entry stays readable (marked deleted); lists leave it out.
+ */
+export function feedbackVisibleTo(alias: string, organizationId: string, step: 'check' | 'narrowed' = 'check'): Prisma.Sql {
+  const a = Prisma.raw(alias);
+  if (step === 'narrowed') return Prisma.sql`${a}.organization_id = ${organizationId}`;
+  return Prisma.sql`${a}.organization_id = ${organizationId} AND EXISTS (SELECT 1 FROM steps fs WHERE fs.id = ${a}.step_id AND ${visibleTo('fs', organizationId)})`;
+}

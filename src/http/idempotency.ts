@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { inRequestScope, requestScope, scopeOf } from '../db/request-scope.ts';
 import { failureResponse } from '../errors.ts';

@@ -1,8 +1,9 @@
-/** Letta's ids are `<prefix>-<uuid>`; the prefix names the type. */
+/** Letta's ids are `<prefix>-<uuid>`; the prefix names the type. The gateway's own objects follow the rule. */
 export const idPrefixes = {
   Step: 'step',
   Message: 'message',
   ProviderTrace: 'provider_trace',
+  FeedbackEntry: 'feedback',
 } as const;
 
 export type NodeTypeName = keyof typeof idPrefixes;

@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 import type { Step } from '../../prisma/generated/client/client.ts';
 import type { Stored } from '../db/columns.ts';
 import type { Context } from '../context.ts';
@@ -7,6 +5,7 @@ import { applyFeedback, type FeedbackChange } from '../db/feedback.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import type { StepFeedback } from '../letta/enums.ts';
 import { isId } from '../letta/ids.ts';
+import { audited } from './audit.ts';
 import { builder } from './builder.ts';
 import { StepFeedbackEnum } from './enums.ts';
 import { StepType } from './step.ts';
@@ -97,31 +96,18 @@ builder.mutationField('setStepFeedback', (t) =>
     complexity: 10,
     resolve: async (_root, { input }, ctx) => {
       const stepId = String(input.stepId);
-      // The audit trail: who (organization, key) asked what of which step, and what came of it. Never the key.
-      const audit = (outcome: 'applied' | 'rejected', fields: Record<string, unknown>) =>
-        ctx.logger.info('audit: step feedback', {
-          event: 'step.feedback',
-          outcome,
-          requestId: ctx.requestId,
-          organizationId: ctx.organizationId,
-          apiKeyId: ctx.apiKeyId,
-          stepId: stepId.slice(0, 200),
-          ...fields,
-        });
-      try {
-        const { change, step } = await setStepFeedback(ctx, stepId, input);
-        audit('applied', {
+      const { step } = await audited(
+        ctx,
+        { message: 'audit: step feedback', event: 'step.feedback', fields: { stepId: stepId.slice(0, 200) } },
+        () => setStepFeedback(ctx, stepId, input),
+        ({ change, step }) => ({
           ...(change.feedback !== undefined ? { feedback: change.feedback } : {}),
           ...(change.addTags.length > 0 ? { addTags: change.addTags } : {}),
           ...(change.removeTags.length > 0 ? { removeTags: change.removeTags } : {}),
           result: { feedback: step.feedback, tags: step.tags, updatedAt: step.updatedAt },
-        });
-        return { step };
-      } catch (error) {
-        const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-        audit('rejected', { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
-        throw error;
-      }
+        }),
+      );
+      return { step };
     },
   }),
 );

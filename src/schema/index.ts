@@ -8,5 +8,6 @@ import './message.ts';
 import './provider-trace.ts';
 import './step-metrics.ts';
 import './feedback.ts';
+import './feedback-entry.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

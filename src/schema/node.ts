@@ -12,7 +12,7 @@ function resolveNodeType(id: string): NodeTypeName {
 export const NodeInterface = builder.interfaceRef<{ id: string }>('Node').implement({
   description:
     "An object with a globally unique id. Ids are Letta's own prefixed ids (`step-<uuid>`, `message-<uuid>`, " +
-    '`provider_trace-<uuid>`); the prefix names the type.',
+    '`provider_trace-<uuid>`) and the gateway\'s (`feedback-<uuid>`); the prefix names the type.',
   resolveType: (value) => resolveNodeType(value.id),
   fields: (t) => ({
     id: t.exposeID('id', { description: "The object's Letta id, e.g. `step-<uuid>`." }),
@@ -29,8 +29,10 @@ async function loadNode(id: string, loaders: import('../loaders/index.ts').Loade
       return loaders.messageById.load(id);
     case 'ProviderTrace':
       return loaders.traceById.load(id);
+    case 'FeedbackEntry':
+      return loaders.feedbackEntryById.load(id);
     default:
-      throw badUserInput(`"${id.slice(0, 64)}" is not a valid id: expected step-<uuid>, message-<uuid> or provider_trace-<uuid>.`, 'id');
+      throw badUserInput(`"${id.slice(0, 64)}" is not a valid id: expected step-<uuid>, message-<uuid>, provider_trace-<uuid> or feedback-<uuid>.`, 'id');
   }
 }
 

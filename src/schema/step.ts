@@ -141,6 +141,14 @@ const StepFilterInput = builder.inputType('StepFilter', {
     traceIds: t.stringList({ description: `Only steps whose trace id is one of these (at most ${MAX_FILTER_LIST}).` }),
     createdAfter: t.field({ type: 'DateTime', description: 'Only steps created after this time (exclusive).' }),
     createdBefore: t.field({ type: 'DateTime', description: 'Only steps created before this time (exclusive).' }),
+    feedbackName: t.string({
+      description:
+        'Only steps with a current feedback entry on this criterion. The feedback entry conditions (`feedbackName`, `minScore`, `maxScore`, `hasComment`, `submittedBy`) hold together for one entry: a step matches when one of its entries meets them all.',
+    }),
+    minScore: t.float({ description: 'Only steps with a feedback entry scored at least this (of `feedbackName` when given, else of any criterion).' }),
+    maxScore: t.float({ description: 'Only steps with a feedback entry scored at most this (of `feedbackName` when given, else of any criterion).' }),
+    hasComment: t.boolean({ description: 'Only steps with a feedback entry that has a comment (true) or that has none (false).' }),
+    submittedBy: t.string({ description: "Only steps with a feedback entry by this submitter: an API key's id, or a user's external id." }),
   }),
 });
 
@@ -209,6 +217,13 @@ builder.queryFields((t) => ({
             throw badUserInput(`"filter.${name}" must be at most ${MAX_FILTER_TEXT} characters, without NUL characters.`, `filter.${name}`);
           }
         }
+      }
+      for (const name of ['minScore', 'maxScore'] as const) {
+        const score = filter[name];
+        if (score != null && !(score >= -1 && score <= 1)) throw badUserInput(`"filter.${name}" must be between -1.0 and 1.0.`, `filter.${name}`);
+      }
+      if (filter.minScore != null && filter.maxScore != null && filter.minScore > filter.maxScore) {
+        throw badUserInput('"filter.minScore" must not be greater than "filter.maxScore".', 'filter.minScore');
       }
       if (filter.createdAfter != null && filter.createdBefore != null && filter.createdAfter > filter.createdBefore) {
         throw badUserInput('"filter.createdAfter" must not be later than "filter.createdBefore".', 'filter.createdAfter');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { createKey } from '../../src/auth/api-keys.ts';
+import type { Permission } from '../../src/auth/principal.ts';
 import type { Database } from '../../src/db/database.ts';
 
 type Row = Record<string, unknown>;
@@ -23,7 +24,13 @@ async function insert(db: Database, table: string, row: Row): Promise<void> {
 export async function createTenant(db: Database, name = 'Tenant') {
   const organizationId = newId('org');
   await insert(db, 'organizations', { id: organizationId, name });
-  const { key, id: apiKeyId } = await createKey(db.prisma, organizationId, `${name} key`);
+  const { key, id: apiKeyId } = await createKey(db.prisma, organizationId, { name: `${name} key` });
+  return { organizationId, key, apiKeyId };
+}
+
+/** Another key of a tenant's organization, with the given permissions. */
+export async function createTenantKey(db: Database, organizationId: string, name: string, permissions: Permission[] = []) {
+  const { key, id: apiKeyId } = await createKey(db.prisma, organizationId, { name, permissions });
   return { organizationId, key, apiKeyId };
 }
 

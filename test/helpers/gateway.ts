@@ -1,5 +1,5 @@
 import type { Database } from '../../src/db/database.ts';
-import { readCursorSecret } from '../../src/db/secrets.ts';
+import { readSecrets } from '../../src/db/secrets.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createGateway, type GatewayOptions } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -25,8 +25,8 @@ export async function createTestGateway(
   const database = given ?? (await createTestDatabase());
   const logLines: Record<string, unknown>[] = [];
   const logger = createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
-  const cursorSecret = await readCursorSecret(database.db.sql);
-  const gateway = createGateway({ db: database.db, cursorSecret, logger, security: { ...FUNCTIONAL_TEST_SECURITY, ...security }, ...gatewayOptions });
+  const secrets = await readSecrets(database.db.sql);
+  const gateway = createGateway({ db: database.db, secrets, logger, security: { ...FUNCTIONAL_TEST_SECURITY, ...security }, ...gatewayOptions });
 
   async function graphql<Data = any>(
     key: string | undefined,
