@@ -258,9 +258,18 @@ describe('Step.feedbackEntries and node', () => {
     expect(withEntries).toHaveLength(34);
     expect(withEntries[0].accuracy).toEqual({ count: 1, meanScore: 1 });
     expect(withEntries[0].feedbackEntries.nodes.find((entry: { score: number }) => entry.score === 1).history).toEqual([{ version: 1, score: 0.5 }]);
-    // The key, the page, two summaries, the entries, their count, their history.
+    // The key, the page with the first summary joined, the other summary, the entries, their count, their history.
     expect(hundred.statements.length).toBe(five.statements.length);
-    expect(hundred.statements.length).toBe(7);
+    expect(hundred.statements.length).toBe(6);
+
+    // A page with one summary is one statement besides the key, and its summaries are those a step's own read gives.
+    const summary = 'count scoredCount meanScore minScore maxScore positiveCount negativeCount withCommentCount';
+    const page = await t.queryStatements(tenant.key, `query($agentId: String!) { steps(first: 100, filter: { agentId: $agentId }) { nodes { id feedbackSummary(name: "accuracy") { ${summary} } } } }`, { agentId });
+    expect(page.statements).toHaveLength(2);
+    for (const node of page.body.data.steps.nodes.slice(0, 12)) {
+      const own = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { feedbackSummary(name: "accuracy") { ${summary} } } }`, { id: node.id });
+      expect(node.feedbackSummary).toEqual(own.body.data.step.feedbackSummary);
+    }
   });
 });
 

@@ -32,6 +32,12 @@ export interface Database {
    * after a passing failure.
    */
   read<Row>(sql: Prisma.Sql): Promise<Row[]>;
+  /**
+   * Runs a hand-written write that returns rows (an INSERT, UPDATE or a data-modifying WITH, with RETURNING)
+   * the same way: the gateway's own writes of one statement. Sent once more only when a failure shows it
+   * cannot have been applied.
+   */
+  write<Row>(sql: Prisma.Sql): Promise<Row[]>;
   /** The connection pool's state: open, idle and awaited connections, and its size (embedded Postgres has one). */
   poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Resolves when the database answers a trivial query. */
@@ -63,20 +69,21 @@ function statementKind(operation: string, args: unknown): 'read' | 'write' {
   return 'write';
 }
 
-/** What a driver (postgres.ts, pglite.ts) gives the database: its Prisma adapter, its SQL, its reads and its pool. */
+/** What a driver (postgres.ts, pglite.ts) gives the database: its Prisma adapter, its SQL, its hand-written statements and its pool. */
 export interface Driver {
   kind: DatabaseKind;
   adapter: PrismaPg | PrismaPGlite;
   /** The driver's own SQL runner; the database wraps it so that its statements take the one path. */
   sql: SqlRunner;
-  readRows: <Row>(statement: Prisma.Sql) => Promise<Row[]>;
+  /** Runs one hand-written statement (a read, or a write with RETURNING) and returns its rows typed as Prisma's. */
+  runRows: <Row>(statement: Prisma.Sql) => Promise<Row[]>;
   poolStats: Database['poolStats'];
   close: () => Promise<void>;
   cancelRequest: (scope: RequestScope) => Promise<void>;
 }
 
 /** The database over a driver: Prisma and hand-written SQL, every statement through one path. */
-export function createDatabase({ kind, adapter, sql, readRows, poolStats, close: closeDriver, cancelRequest }: Driver): Database {
+export function createDatabase({ kind, adapter, sql, runRows, poolStats, close: closeDriver, cancelRequest }: Driver): Database {
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   const listeners = new Set<(query: string) => void>();
   const retryListeners = new Set<(error: unknown) => void>();
@@ -142,7 +149,8 @@ export function createDatabase({ kind, adapter, sql, readRows, poolStats, close:
     prisma,
     sql: instrumentedSql,
     poolStats,
-    read: <Row>(sql: Prisma.Sql) => statement('read', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => readRows<Row>(sql)),
+    read: <Row>(sql: Prisma.Sql) => statement('read', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => runRows<Row>(sql)),
+    write: <Row>(sql: Prisma.Sql) => statement('write', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => runRows<Row>(sql)),
     async ping() {
       await instrumentedSql.query('SELECT 1');
     },

@@ -110,7 +110,7 @@ function submissionSql(entryId: string, s: Submission): Prisma.Sql {
  */
 export async function submitFeedbackEntry(db: Database, submission: Submission, newId: () => string): Promise<{ outcome: SubmitOutcome; entry: FeedbackEntryRow } | null> {
   for (let attempt = 0; ; attempt++) {
-    const [row] = await db.prisma.$queryRaw<(FeedbackEntryRow & { stepFound: boolean; outcome: SubmitOutcome | null })[]>(submissionSql(newId(), submission));
+    const [row] = await db.write<FeedbackEntryRow & { stepFound: boolean; outcome: SubmitOutcome | null }>(submissionSql(newId(), submission));
     if (row === undefined || !row.stepFound) return null;
     const { stepFound: _found, outcome, ...entry } = row;
     if (outcome !== null) return { outcome, entry };
@@ -131,7 +131,7 @@ export async function deleteFeedbackEntry(
   entryId: string,
   by: { apiKeyId: string; anyKey: boolean },
 ): Promise<{ outcome: DeleteOutcome; entry: FeedbackEntryRow } | null> {
-  const [row] = await db.prisma.$queryRaw<(FeedbackEntryRow & { outcome: DeleteOutcome })[]>`
+  const [row] = await db.write<FeedbackEntryRow & { outcome: DeleteOutcome }>(Prisma.sql`
     WITH target AS (
       SELECT e.* FROM gateway_feedback_entries e WHERE e.id = ${entryId} AND ${feedbackVisibleTo('e', organizationId)} FOR UPDATE
     ),
@@ -145,7 +145,7 @@ export async function deleteFeedbackEntry(
       SELECT 'DELETED' AS outcome, d.* FROM deleted d
       UNION ALL SELECT 'FOUND', t.* FROM target t WHERE NOT EXISTS (SELECT 1 FROM deleted)
     )
-    SELECT r.outcome, ${selectList('GatewayFeedbackEntry', 'r')} FROM result r`;
+    SELECT r.outcome, ${selectList('GatewayFeedbackEntry', 'r')} FROM result r`);
   if (row === undefined) return null;
   const { outcome, ...entry } = row;
   return { outcome, entry };
@@ -196,4 +196,40 @@ export function stepEntryCondition(organizationId: string, filter: StepEntryFilt
   return Prisma.sql`EXISTS (
     SELECT 1 FROM gateway_feedback_entries e
      WHERE e.step_id = s.id AND ${feedbackVisibleTo('e', organizationId, 'narrowed')} AND e.deleted_at IS NULL AND ${Prisma.join(conditions, ' AND ')})`;
+}
+
+/** What a step's current entries (of one criterion, or all) come to. Scores are means, minima and maxima of the scored entries. */
+export interface FeedbackSummary {
+  count: number;
+  scoredCount: number;
+  meanScore: number | null;
+  minScore: number | null;
+  maxScore: number | null;
+  positiveCount: number;
+  negativeCount: number;
+  withCommentCount: number;
+}
+
+export const EMPTY_SUMMARY: FeedbackSummary = { count: 0, scoredCount: 0, meanScore: null, minScore: null, maxScore: null, positiveCount: 0, negativeCount: 0, withCommentCount: 0 };
+
+/** The aggregates of a FeedbackSummary over entries aliased `e`, its columns named `<prefix><field>`. */
+export function summaryColumns(prefix = ''): Prisma.Sql {
+  const name = (field: keyof FeedbackSummary) => `"${prefix}${field}"`;
+  return Prisma.raw(
+    [
+      `count(*)::int AS ${name('count')}`,
+      `count(e.score)::int AS ${name('scoredCount')}`,
+      `avg(e.score) AS ${name('meanScore')}`,
+      `min(e.score) AS ${name('minScore')}`,
+      `max(e.score) AS ${name('maxScore')}`,
+      `(count(*) FILTER (WHERE e.score > 0))::int AS ${name('positiveCount')}`,
+      `(count(*) FILTER (WHERE e.score < 0))::int AS ${name('negativeCount')}`,
+      `(count(*) FILTER (WHERE e.comment IS NOT NULL))::int AS ${name('withCommentCount')}`,
+    ].join(', '),
+  );
+}
+
+/** The current entries a summary covers: of the step (`stepId` a column or a value), of criterion `name`, or of all of them when null. */
+export function summaryConditions(organizationId: string | Prisma.Sql, name: string | null): Prisma.Sql {
+  return Prisma.sql`${feedbackVisibleTo('e', organizationId, 'narrowed')} AND e.deleted_at IS NULL ${name !== null ? Prisma.sql`AND e.name = ${name}` : Prisma.empty}`;
 }

@@ -47,7 +47,7 @@ export async function applyFeedback(
   )`;
   const feedbackChanged = setFeedback ? Prisma.sql`(${feedback}::text IS DISTINCT FROM s.feedback)` : Prisma.sql`false`;
 
-  const [row] = await db.prisma.$queryRaw<Stored<Step>[]>`
+  const [row] = await db.write<Stored<Step>>(Prisma.sql`
     UPDATE steps AS s
        SET feedback = CASE WHEN ${setFeedback} THEN ${feedback}::text ELSE s.feedback END,
            tags = ${newTags}::json,
@@ -59,6 +59,6 @@ export async function applyFeedback(
        AND ${visibleTo('s', organizationId)}
        -- The cap stops growth; a step that already carries more (written elsewhere) can still shrink or change.
        AND (jsonb_array_length(${newTags}) <= ${maxTags} OR jsonb_array_length(${newTags}) <= jsonb_array_length(${currentTags}))
-    RETURNING ${selectList('Step', 's')}`;
+    RETURNING ${selectList('Step', 's')}`);
   return row ?? null;
 }

@@ -100,7 +100,7 @@ export function openPostgres(options: PostgresOptions): Database {
     }
   };
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax });
-  return createDatabase({ kind: 'postgres', adapter: new PrismaPg(pool), sql, readRows: read, poolStats, close: () => pool.end(), cancelRequest });
+  return createDatabase({ kind: 'postgres', adapter: new PrismaPg(pool), sql, runRows: read, poolStats, close: () => pool.end(), cancelRequest });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
 import { plainColumns, selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
-import { stepEntryCondition, type StepEntryFilter } from './feedback-entries.ts';
+import { stepEntryCondition, summaryColumns, summaryConditions, type FeedbackSummary, type StepEntryFilter } from './feedback-entries.ts';
 import { metricsVisibleTo, visibleTo } from './tenancy.ts';
 import { NEWEST_TRACE_FIRST } from './traces.ts';
 
@@ -63,6 +63,8 @@ export interface StepPageShape {
   fields?: readonly string[];
   trace?: readonly string[];
   metrics?: readonly string[];
+  /** The summary of the steps' feedback entries of a criterion (null: of all of them), aggregated for each step of the page. */
+  feedbackSummary?: { name: string | null };
 }
 
 /** The statement that reads one page of steps (see listSteps). */
@@ -76,6 +78,7 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
     Prisma.raw(`${isoTimeSql('s.created_at')} AS "cursorAt"`),
     ...(shape.trace ? [selectList('ProviderTrace', 't', shape.trace, 'trace.')] : []),
     ...(shape.metrics ? [selectList('StepMetrics', 'sm', shape.metrics, 'metrics.')] : []),
+    ...(shape.feedbackSummary ? [Prisma.raw('fsum.*')] : []),
   ];
   // The trace and metrics belong to the step's organization, which `where` has already narrowed to.
   const joins = [
@@ -86,6 +89,11 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
            ORDER BY ${NEWEST_TRACE_FIRST} LIMIT 1) AS t ON true`]
       : []),
     ...(shape.metrics ? [Prisma.sql`LEFT JOIN step_metrics sm ON sm.id = s.id AND ${metricsVisibleTo('sm', null)}`] : []),
+    ...(shape.feedbackSummary
+      ? [Prisma.sql`CROSS JOIN LATERAL (
+          SELECT ${summaryColumns('feedbackSummary.')} FROM gateway_feedback_entries e
+           WHERE e.step_id = s.id AND ${summaryConditions(Prisma.raw('s.organization_id'), shape.feedbackSummary.name)}) AS fsum`]
+      : []),
   ];
   return Prisma.sql`
     SELECT ${Prisma.join(columns, ', ')}
@@ -104,19 +112,34 @@ export async function listSteps(db: Database, where: Prisma.Sql, page: PageReque
   return db.read<StepRow>(stepPageSql(where, page, descending, shape));
 }
 
-/** Splits the joined columns (`trace.<field>`, `metrics.<field>`) off a row of listSteps. */
-export function splitJoined(row: Record<string, unknown>, shape: StepPageShape): { step: StepRow; trace: Record<string, unknown> | null; metrics: Record<string, unknown> | null } {
-  if (shape.trace === undefined && shape.metrics === undefined) return { step: row as StepRow, trace: null, metrics: null };
+/** A row of a page, split: the step, and what was joined to it (see StepPageShape). */
+export interface SplitRow {
+  step: StepRow;
+  trace: Record<string, unknown> | null;
+  metrics: Record<string, unknown> | null;
+  feedbackSummary: FeedbackSummary | null;
+}
+
+/** Splits the joined columns (`trace.<field>`, `metrics.<field>`, `feedbackSummary.<field>`) off a row of listSteps. */
+export function splitJoined(row: Record<string, unknown>, shape: StepPageShape): SplitRow {
+  if (shape.trace === undefined && shape.metrics === undefined && shape.feedbackSummary === undefined) {
+    return { step: row as StepRow, trace: null, metrics: null, feedbackSummary: null };
+  }
   const step: Record<string, unknown> = {};
-  let trace: Record<string, unknown> | null = null;
-  let metrics: Record<string, unknown> | null = null;
+  const joined: Record<'trace' | 'metrics' | 'feedbackSummary', Record<string, unknown> | null> = { trace: null, metrics: null, feedbackSummary: null };
   for (const [key, value] of Object.entries(row)) {
-    if (key.startsWith('trace.')) (trace ??= {})[key.slice(6)] = value;
-    else if (key.startsWith('metrics.')) (metrics ??= {})[key.slice(8)] = value;
+    const dot = key.indexOf('.');
+    const prefix = dot > 0 ? key.slice(0, dot) : '';
+    if (prefix === 'trace' || prefix === 'metrics' || prefix === 'feedbackSummary') (joined[prefix] ??= {})[key.slice(dot + 1)] = value;
     else step[key] = value;
   }
-  // A LEFT JOIN that found nothing gives NULL in every column, the id included.
-  return { step: step as StepRow, trace: trace?.id == null ? null : trace, metrics: metrics?.id == null ? null : metrics };
+  // A LEFT JOIN that found nothing gives NULL in every column, the id included; an aggregate always has its row.
+  return {
+    step: step as StepRow,
+    trace: joined.trace?.id == null ? null : joined.trace,
+    metrics: joined.metrics?.id == null ? null : joined.metrics,
+    feedbackSummary: joined.feedbackSummary as FeedbackSummary | null,
+  };
 }
 
 /**

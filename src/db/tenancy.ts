@@ -23,10 +23,11 @@ export function metricsVisibleTo(alias: string, organizationId: string | null): 
 
 /**
  * Feedback entries (the gateway's own table) are visible where their step is: of the organization, on a step
- * that is visible. `step` is `'narrowed'` where the entries are read for steps already narrowed to the
- * organization (a step's own entries). A deleted entry stays readable (marked deleted); lists leave it out.
+ * that is visible. `organization` is the request's organization id, or the column of a step already narrowed
+ * to it; `step` is `'narrowed'` where the entries are read for steps already narrowed to the organization (a
+ * step's own entries). A deleted entry stays readable (marked deleted); lists and summaries leave it out.
  */
-export function feedbackVisibleTo(alias: string, organizationId: string, step: 'check' | 'narrowed' = 'check'): Prisma.Sql {
+export function feedbackVisibleTo(alias: string, organizationId: string | Prisma.Sql, step: 'check' | 'narrowed' = 'check'): Prisma.Sql {
   const a = Prisma.raw(alias);
   if (step === 'narrowed') return Prisma.sql`${a}.organization_id = ${organizationId}`;
   return Prisma.sql`${a}.organization_id = ${organizationId} AND EXISTS (SELECT 1 FROM steps fs WHERE fs.id = ${a}.step_id AND ${visibleTo('fs', organizationId)})`;

@@ -1,4 +1,4 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getArgumentValues, Kind, type FieldNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 import { columnsFor } from '../db/columns.ts';
 
@@ -8,9 +8,8 @@ import { columnsFor } from '../db/columns.ts';
  * interface it implements; `@skip`/`@include` are ignored (reading a column too many is harmless).
  */
 
-/** The names of the fields selected on `typeName` at the end of one of `paths` below the resolved field. */
-export function selectedFields(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[] = [[]]): Set<string> {
-  const names = new Set<string>();
+/** Visits the field nodes selected on `typeName` at the end of one of `paths` below the resolved field. */
+function visitSelected(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[], visitLeaf: (field: FieldNode) => void): void {
   const matches = (condition: string | undefined) => {
     if (condition === undefined || condition === typeName) return true;
     const type = info.schema.getType(typeName);
@@ -32,7 +31,7 @@ export function selectedFields(info: GraphQLResolveInfo, typeName: string, paths
 
   const walk = (set: SelectionSetNode | undefined, path: readonly string[]) => {
     if (path.length === 0) {
-      fieldsOf(set, true, (field) => names.add(field.name.value));
+      fieldsOf(set, true, visitLeaf);
       return;
     }
     fieldsOf(set, false, (field) => {
@@ -41,7 +40,25 @@ export function selectedFields(info: GraphQLResolveInfo, typeName: string, paths
   };
 
   for (const node of info.fieldNodes) for (const path of paths) walk(node.selectionSet, path);
+}
+
+/** The names of the fields selected on `typeName` at the end of one of `paths` below the resolved field. */
+export function selectedFields(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[] = [[]]): Set<string> {
+  const names = new Set<string>();
+  visitSelected(info, typeName, paths, (field) => names.add(field.name.value));
   return names;
+}
+
+/** The arguments (with the request's variables) of each selection of `fieldName` on `typeName` at the end of one of `paths`. */
+export function argumentsSelected(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[], fieldName: string): Record<string, unknown>[] {
+  const type = info.schema.getType(typeName);
+  const definition = type !== undefined && 'getFields' in type ? (type.getFields() as Record<string, GraphQLField<unknown, unknown>>)[fieldName] : undefined;
+  if (definition === undefined) return [];
+  const found: Record<string, unknown>[] = [];
+  visitSelected(info, typeName, paths, (field) => {
+    if (field.name.value === fieldName) found.push(getArgumentValues(definition, field, info.variableValues));
+  });
+  return found;
 }
 
 /** Whether a query reads a connection's page (its items or where it sits), rather than only its count. */

@@ -5,11 +5,12 @@ import { badUserInput } from '../errors.ts';
 import { isStoredValue, STOP_REASON } from '../letta/enums.ts';
 import { isId } from '../letta/ids.ts';
 import { builder } from './builder.ts';
+import { summaryName } from './feedback-input.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost } from './connection.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum } from './enums.ts';
 import { NodeInterface } from './node.ts';
 import { pageRequest, toPage } from './pages.ts';
-import { CONNECTION_ITEMS, connectionItemField, fieldsSelected, readsPage, selectedFields } from './selection.ts';
+import { argumentsSelected, CONNECTION_ITEMS, connectionItemField, fieldsSelected, readsPage, selectedFields } from './selection.ts';
 
 const PAGE = { size: 20, max: 100 };
 const MAX_FILTER_LIST = 100;
@@ -231,19 +232,24 @@ builder.queryFields((t) => ({
       const where = stepConditions(ctx.organizationId, filter);
       // Only the columns the query selects; a selected trace and metrics are joined to the page.
       const selected = selectedFields(info, 'Step', CONNECTION_ITEMS);
+      // One feedback summary is joined to the page (the usual case); others, or another criterion's, are loaded.
+      const summaries = selected.has('feedbackSummary') ? argumentsSelected(info, 'Step', CONNECTION_ITEMS, 'feedbackSummary') : [];
+      const summarized = summaries.length > 0 ? { name: summaryName(summaries[0]!.name) } : undefined;
       const shape = {
         fields: fieldsSelected(info, 'Step', CONNECTION_ITEMS),
         ...(selected.has('trace') ? { trace: fieldsSelected(info, 'ProviderTrace', connectionItemField('trace')) } : {}),
         ...(selected.has('metrics') ? { metrics: fieldsSelected(info, 'StepMetrics', connectionItemField('metrics')) } : {}),
+        ...(summarized !== undefined ? { feedbackSummary: summarized } : {}),
       };
       // A query of the count alone (`steps(first: 0) { totalCount }`) reads no page.
       const rows = readsPage(info, 'StepConnection') ? (await listSteps(ctx.db, where, page, descending, shape)).map((row) => splitJoined(row, shape)) : [];
       const connection = toPage(rows.map((row) => row.step), page, ctx.cursors, list);
       // The page answers the trace and metrics fields, and the steps that messages and traces lead back to.
-      for (const { step, trace, metrics } of rows) {
+      for (const { step, trace, metrics, feedbackSummary } of rows) {
         ctx.loaders.stepById.prime(step.id, step, shape.fields);
         if (shape.trace) ctx.loaders.traceByStepId.prime(step.id, trace as Stored<ProviderTrace> | null, shape.trace);
         if (shape.metrics) ctx.loaders.metricsByStepId.prime(step.id, metrics as Stored<StepMetrics> | null, shape.metrics);
+        if (summarized && feedbackSummary) ctx.loaders.feedbackSummaryByStepId(summarized.name).prime(step.id, feedbackSummary);
       }
       return { ...connection, totalCount: lazyCount(() => countSteps(ctx.db, where)) };
     },
