@@ -164,10 +164,12 @@ for (const scenario of chosen) {
   const result: ScenarioResult = { id: scenario.id, name: scenario.name, title: scenario.title, gateway: measured };
   if (scenario.baseline !== undefined && options.baseline) {
     const endpoint = `${baseline.url}/${scenario.baseline}`;
-    // A write is compared once it is applied: both then answer what the entry holds (see Scenario.writes).
-    const expected = scenario.writes ? await post(gateway.url, sample) : checked;
+    // A write is compared once it is applied (the load may have changed what the sample writes: it is sent
+    // twice), so that both answer what the entry then holds (see Scenario.writes).
+    const expected = scenario.writes ? await post(gateway.url, sample).then(() => post(gateway.url, sample)) : checked;
     const answer = await post(endpoint, sample);
     if (!isDeepStrictEqual(answer.body, expected.body)) {
+      await mkdir(path.join(root, 'bench/.data'), { recursive: true });
       await writeFile(path.join(root, 'bench/.data/mismatch.json'), JSON.stringify({ gateway: expected.body, baseline: answer.body }, null, 2));
       throw new Error(`the baseline of scenario ${scenario.id} does not answer what the gateway does (see bench/.data/mismatch.json)`);
     }

@@ -28,6 +28,6 @@ await withDatabase(async (db) => {
   });
   process.stderr.write('\n');
   process.stdout.write(
-    `Seeded ${organizationId}: ${result.steps} steps, ${result.messages} messages, ${result.traces} traces, ${result.metrics} metrics in ${elapsed()}.\n`,
+    `Seeded ${organizationId}: ${result.steps} steps, ${result.messages} messages, ${result.traces} traces, ${result.metrics} metrics, ${result.feedbackEntries} feedback entries in ${elapsed()}.\n`,
   );
 });

@@ -393,6 +393,10 @@ describe('feedback tokens', () => {
     });
     const [row] = await entriesOf(stepId);
     expect(row).toMatchObject({ api_key_id: tenant.apiKeyId, submitter_type: 'SYSTEM' });
+    // The audit line names the key whose token it was, and says a token was used; never the token.
+    const lines = t.logLines.filter((line) => line.event === 'step.feedback.entry' && line.stepId === stepId && line.action === 'submit');
+    expect(lines).toEqual([expect.objectContaining({ outcome: 'applied', apiKeyId: tenant.apiKeyId, via: 'feedback-token' })]);
+    expect(JSON.stringify(t.logLines)).not.toContain(token);
   });
 
   it('submits as the end user its key named, when the key may act for users; other keys get FORBIDDEN', async () => {

@@ -145,14 +145,21 @@ describe.runIf(onPostgres)(`indexes ${NEEDS_POSTGRES}`, () => {
         const where = stepConditions(tenant.organizationId, filter);
         const page = await explain(stepPageSql(where, { limit: 50, backward: false }, true));
         expect(page, `${JSON.stringify(filter)}:\n${page}`).not.toMatch(/Seq Scan on steps/);
-        const count = await explain(stepCountSql(where));
+        const count = await explain(stepCountSql(tenant.organizationId, filter));
         expect(count, `${JSON.stringify(filter)}:\n${count}`).not.toMatch(/Seq Scan on steps/);
         expect(count, `${JSON.stringify(filter)}:\n${count}`).toContain(`gateway_ix_live_steps_${index}`);
+      }
+      // The feedback entry filters: no sequential read of the steps nor of the entries.
+      for (const filter of [{ feedbackName: 'tone' }, { minScore: 0.9 }, { feedbackName: 'accuracy', maxScore: -0.5 }, { feedbackName: 'helpfulness', hasComment: true }, { submittedBy: 'reviewer-ana' }]) {
+        for (const statement of [stepPageSql(stepConditions(tenant.organizationId, filter), { limit: 50, backward: false }, true), stepCountSql(tenant.organizationId, filter)]) {
+          const plan = await explain(statement);
+          expect(plan, `${JSON.stringify(filter)}:\n${plan}`).not.toMatch(/Seq Scan on (steps|gateway_feedback_entries)\b/);
+        }
       }
       // Tags: within one organization of a few steps Postgres rightly reads the organization's index; what
       // must hold is that the filter's expression is the GIN index's, so that it can serve it where it pays.
       const where = stepConditions(tenant.organizationId, { tags: ['regression'] });
-      for (const statement of [stepPageSql(where, { limit: 50, backward: false }, true), stepCountSql(where)]) {
+      for (const statement of [stepPageSql(where, { limit: 50, backward: false }, true), stepCountSql(tenant.organizationId, { tags: ['regression'] })]) {
         expect(await explain(statement)).not.toMatch(/Seq Scan on steps/);
       }
       await tx.exec('SET LOCAL enable_indexscan = off');

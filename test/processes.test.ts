@@ -82,6 +82,10 @@ describe('command-line tools', { timeout: 120_000 }, () => {
     expect(revoked.stdout).toContain(`Revoked ${id}`);
     expect((await run('src/auth/apikey-cli.ts', ['list'])).stdout).toMatch(/revoked \d{4}-/);
 
+    const forUsers = await run('src/auth/apikey-cli.ts', ['create', '--org', ORG, '--name', 'review app', '--on-behalf-of-users']);
+    expect(forUsers.stdout).toMatch(/Created API key apikey-[\w-]+ for \S+, allowed on-behalf-of-users\./);
+    expect((await run('src/auth/apikey-cli.ts', ['list'])).stdout).toMatch(/review app .* active {2}on-behalf-of-users/);
+
     const expiring = await run('src/auth/apikey-cli.ts', ['create', '--org', ORG, '--expires', '30d']);
     expect(expiring.stdout).toMatch(/, expiring \d{4}-\d{2}-\d{2}T/);
     expect((await run('src/auth/apikey-cli.ts', ['list'])).stdout).toMatch(/active until \d{4}-/);

@@ -68,7 +68,7 @@ export async function recordPlans(url: string, organizationId: string): Promise<
       const where = stepConditions(organizationId, filter);
       for (const [statement, sql] of [
         ['page', stepPageSql(where, { limit: 50, backward: false }, true)],
-        ['count', stepCountSql(where)],
+        ['count', stepCountSql(organizationId, filter)],
       ] as const) {
         // Twice: the first run warms the cache, the second is the one recorded.
         await explain(sql);

@@ -91,7 +91,7 @@ function plansSection(plans: PlanReport, date: string): string {
       'with `npm run bench -- --plans`. Each statement is the gateway\'s own (built by `stepPageSql` and `stepCountSql`), run with `EXPLAIN ANALYZE` ' +
       'after one warm-up run.',
     '',
-    '| Filter | Page of 50: ms | Count (capped): ms | Sequential scan of `steps` |',
+    '| Filter | Page of 50: ms | Count (capped): ms | Sequential scan of `steps` or the feedback entries |',
     '|---|---:|---:|---|',
   ];
   const filters = [...new Set(plans.entries.map((entry) => entry.filter))];

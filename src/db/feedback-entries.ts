@@ -179,12 +179,8 @@ export interface StepEntryFilter {
   submittedBy?: string | null;
 }
 
-/**
- * `EXISTS` an entry of the step (aliased `s`) that meets every condition given, or null when none is: a
- * semi-join that Postgres serves from the entries' indexes (by criterion and score, by submitter, with a
- * comment) or, where most steps match, by probing each step's entries.
- */
-export function stepEntryCondition(organizationId: string, filter: StepEntryFilter): Prisma.Sql | null {
+/** The conditions on one current entry (aliased `e`) of the step list's feedback filters, or null when none is given. */
+export function stepEntryConditions(organizationId: string, filter: StepEntryFilter): Prisma.Sql | null {
   const conditions = [
     ...(filter.feedbackName != null ? [Prisma.sql`e.name = ${filter.feedbackName}`] : []),
     ...(filter.minScore != null ? [Prisma.sql`e.score >= ${filter.minScore}::float8`] : []),
@@ -193,9 +189,17 @@ export function stepEntryCondition(organizationId: string, filter: StepEntryFilt
     ...(filter.submittedBy != null ? [Prisma.sql`e.submitter_id = ${filter.submittedBy}`] : []),
   ];
   if (conditions.length === 0) return null;
-  return Prisma.sql`EXISTS (
-    SELECT 1 FROM gateway_feedback_entries e
-     WHERE e.step_id = s.id AND ${feedbackVisibleTo('e', organizationId, 'narrowed')} AND e.deleted_at IS NULL AND ${Prisma.join(conditions, ' AND ')})`;
+  return Prisma.join([feedbackVisibleTo('e', organizationId, 'narrowed'), Prisma.sql`e.deleted_at IS NULL`, ...conditions], ' AND ');
+}
+
+/**
+ * `EXISTS` an entry of the step (aliased `s`) that meets every condition given, or null when none is: a
+ * semi-join that Postgres serves by probing each step's entries along the unique index, or from the entries'
+ * indexes (by criterion and score, by submitter, with a comment) where few match.
+ */
+export function stepEntryCondition(organizationId: string, filter: StepEntryFilter): Prisma.Sql | null {
+  const conditions = stepEntryConditions(organizationId, filter);
+  return conditions === null ? null : Prisma.sql`EXISTS (SELECT 1 FROM gateway_feedback_entries e WHERE e.step_id = s.id AND ${conditions})`;
 }
 
 /** What a step's current entries (of one criterion, or all) come to. Scores are means, minima and maxima of the scored entries. */

@@ -2,7 +2,7 @@ import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
 import { plainColumns, selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
 import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
-import { stepEntryCondition, summaryColumns, summaryConditions, type FeedbackSummary, type StepEntryFilter } from './feedback-entries.ts';
+import { stepEntryCondition, stepEntryConditions, summaryColumns, summaryConditions, type FeedbackSummary, type StepEntryFilter } from './feedback-entries.ts';
 import { metricsVisibleTo, visibleTo } from './tenancy.ts';
 import { NEWEST_TRACE_FIRST } from './traces.ts';
 
@@ -25,8 +25,12 @@ export interface StepFilterValues extends StepEntryFilter {
 
 export type StepRow = Stored<Step> & { cursorAt: string | null };
 
-/** The WHERE clause of a step list: the organization, soft deletion, and every filter that was given. */
-export function stepConditions(organizationId: string, filter: StepFilterValues): Prisma.Sql {
+/**
+ * The WHERE clause of a step list: the organization, soft deletion, and every filter that was given. With
+ * `entries: false` it leaves out the feedback entry conditions, for a read that starts from the entries that
+ * meet them (the count, see stepCountSql).
+ */
+export function stepConditions(organizationId: string, filter: StepFilterValues, options: { entries: boolean } = { entries: true }): Prisma.Sql {
   const conditions: Prisma.Sql[] = [visibleTo('s', organizationId)];
   const equal = (column: string, value: string | null | undefined) => {
     if (value != null) conditions.push(Prisma.sql`${Prisma.raw(`s.${column}`)} = ${value}`);
@@ -50,7 +54,7 @@ export function stepConditions(organizationId: string, filter: StepFilterValues)
   if (filter.traceIds != null) conditions.push(Prisma.sql`s.trace_id = ANY(${filter.traceIds}::text[])`);
   if (filter.createdAfter != null) conditions.push(Prisma.sql`s.created_at > ${filter.createdAfter}::timestamptz`);
   if (filter.createdBefore != null) conditions.push(Prisma.sql`s.created_at < ${filter.createdBefore}::timestamptz`);
-  const entries = stepEntryCondition(organizationId, filter);
+  const entries = options.entries ? stepEntryCondition(organizationId, filter) : null;
   if (entries !== null) conditions.push(entries);
   return Prisma.join(conditions, ' AND ');
 }
@@ -148,9 +152,22 @@ export function splitJoined(row: Record<string, unknown>, shape: StepPageShape):
  */
 export const STEP_COUNT_LIMIT = 10_000;
 
-/** The statement that counts the steps of a list, up to one past the limit (see countSteps). */
-export function stepCountSql(where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Prisma.Sql {
-  return Prisma.sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM steps s WHERE ${where} LIMIT ${limit + 1}) AS matching`;
+/**
+ * The statement that counts the steps of a list, up to one past the limit (see countSteps). A list filtered on
+ * feedback entries is counted from the entries that match (an index range of their own) to their steps, each
+ * looked up by id, so that its cost is bounded by what matches: counted from the steps' side, it would read
+ * the organization's steps until enough matched, all of them for a rare criterion.
+ */
+export function stepCountSql(organizationId: string, filter: StepFilterValues, limit = STEP_COUNT_LIMIT): Prisma.Sql {
+  const entries = stepEntryConditions(organizationId, filter);
+  const where = stepConditions(organizationId, filter, { entries: entries === null });
+  if (entries === null) return Prisma.sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM steps s WHERE ${where} LIMIT ${limit + 1}) AS matching`;
+  return Prisma.sql`
+    SELECT count(*)::int AS count FROM (
+      SELECT 1 FROM (SELECT DISTINCT e.step_id FROM gateway_feedback_entries e WHERE ${entries}) AS f
+       -- OFFSET 0 keeps the lookup a lookup: Postgres would otherwise join the two sides whole, reading the steps.
+       CROSS JOIN LATERAL (SELECT 1 FROM steps s WHERE s.id = f.step_id AND ${where} OFFSET 0) AS step
+       LIMIT ${limit + 1}) AS matching`;
 }
 
 /** A count of a list: exact, or a lower bound when the list is longer than counting is allowed to read. */
@@ -159,8 +176,8 @@ export interface Count {
   exact: boolean;
 }
 
-export async function countSteps(db: Database, where: Prisma.Sql, limit = STEP_COUNT_LIMIT): Promise<Count> {
-  const [row] = await db.read<{ count: number }>(stepCountSql(where, limit));
+export async function countSteps(db: Database, organizationId: string, filter: StepFilterValues, limit = STEP_COUNT_LIMIT): Promise<Count> {
+  const [row] = await db.read<{ count: number }>(stepCountSql(organizationId, filter, limit));
   const count = row?.count ?? 0;
   return count > limit ? { count: limit, exact: false } : { count, exact: true };
 }

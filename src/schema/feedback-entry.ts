@@ -12,8 +12,8 @@ import {
   type Submitter,
   type SubmitOutcome,
 } from '../db/feedback-entries.ts';
+import type { Permission } from '../auth/principal.ts';
 import { badUserInput, expectedError, notFound, unauthenticated } from '../errors.ts';
-
 import { isId } from '../letta/ids.ts';
 import { audited } from './audit.ts';
 import { builder } from './builder.ts';
@@ -30,13 +30,13 @@ import {
 import { connectionArgs, defineConnection, lazyCount, pageCost } from './connection.ts';
 import { NodeInterface } from './node.ts';
 import { pageRequest, toPage } from './pages.ts';
-import { readsPage } from './selection.ts';
+import { fieldsSelected, readsPage } from './selection.ts';
 import { StepType } from './step.ts';
 
 const ENTRY_PAGE = { size: 10, max: 100 };
 const HISTORY = { size: 20, max: 100 };
 
-const MAY_ACT_FOR_USERS = 'on-behalf-of-users';
+const MAY_ACT_FOR_USERS: Permission = 'on-behalf-of-users';
 
 const forbidden = (message: string) => expectedError('FORBIDDEN', message);
 
@@ -95,14 +95,7 @@ const FeedbackSubmitOutcomeEnum = builder.enumType('FeedbackSubmitOutcome', {
   } as const satisfies Record<SubmitOutcome, unknown>,
 });
 
-interface SubmitterValue {
-  type: Submitter['type'];
-  id: string;
-  name: string | null;
-  email: string | null;
-}
-
-const FeedbackSubmitterType = builder.objectRef<SubmitterValue>('FeedbackSubmitter').implement({
+const FeedbackSubmitterType = builder.objectRef<Submitter>('FeedbackSubmitter').implement({
   description: 'Who submitted feedback: a profile of a user, an API key or the system.',
   fields: (t) => ({
     type: t.field({ type: FeedbackSubmitterTypeEnum, description: 'The type of the profile.', resolve: (profile) => profile.type }),
@@ -116,7 +109,7 @@ const FeedbackSubmitterType = builder.objectRef<SubmitterValue>('FeedbackSubmitt
   }),
 });
 
-const submitterOfRow = (row: Pick<FeedbackEntryRow, 'submitterType' | 'submitterId'>, named: { submitterName: string | null; submitterEmail: string | null }): SubmitterValue => ({
+const submitterOfRow = (row: Pick<FeedbackEntryRow, 'submitterType' | 'submitterId'>, named: { submitterName: string | null; submitterEmail: string | null }): Submitter => ({
   type: row.submitterType as Submitter['type'],
   id: row.submitterId,
   name: named.submitterName,
@@ -157,7 +150,7 @@ export const FeedbackEntryType = builder.objectRef<FeedbackEntryRow>('FeedbackEn
       type: StepType,
       nullable: true,
       description: 'The step the feedback is on.',
-      resolve: (entry, _args, ctx) => ctx.loaders.stepById.load(entry.stepId),
+      resolve: (entry, _args, ctx, info) => ctx.loaders.stepById.load(entry.stepId, fieldsSelected(info, 'Step')),
     }),
     name: t.exposeString('name', { description: 'The criterion, e.g. `helpfulness` (`overall` unless named).' }),
     score: t.exposeFloat('score', { nullable: true, description: scoreDescription }),
@@ -296,7 +289,8 @@ const SubmitStepFeedbackPayload = builder
       step: t.field({
         type: StepType,
         description: 'The step, to read its feedback entries and summary as they are now.',
-        resolve: async (payload, _args, ctx) => (await ctx.loaders.stepById.load(payload.entry.stepId)) ?? unreachableStep(payload.entry.stepId),
+        resolve: async (payload, _args, ctx, info) =>
+          (await ctx.loaders.stepById.load(payload.entry.stepId, fieldsSelected(info, 'Step'))) ?? unreachableStep(payload.entry.stepId),
       }),
     }),
   });
@@ -374,7 +368,8 @@ const DeleteStepFeedbackPayload = builder.objectRef<{ entry: FeedbackEntryRow }>
     step: t.field({
       type: StepType,
       description: 'The step, to read its feedback entries and summary as they are now.',
-      resolve: async (payload, _args, ctx) => (await ctx.loaders.stepById.load(payload.entry.stepId)) ?? unreachableStep(payload.entry.stepId),
+      resolve: async (payload, _args, ctx, info) =>
+        (await ctx.loaders.stepById.load(payload.entry.stepId, fieldsSelected(info, 'Step'))) ?? unreachableStep(payload.entry.stepId),
     }),
   }),
 });

@@ -251,7 +251,7 @@ builder.queryFields((t) => ({
         if (shape.metrics) ctx.loaders.metricsByStepId.prime(step.id, metrics as Stored<StepMetrics> | null, shape.metrics);
         if (summarized && feedbackSummary) ctx.loaders.feedbackSummaryByStepId(summarized.name).prime(step.id, feedbackSummary);
       }
-      return { ...connection, totalCount: lazyCount(() => countSteps(ctx.db, where)) };
+      return { ...connection, totalCount: lazyCount(() => countSteps(ctx.db, ctx.organizationId, filter)) };
     },
   }),
 }));
