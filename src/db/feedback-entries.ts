@@ -17,7 +17,7 @@ export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
 export const SUBMITTER_TYPES = ['API_KEY', 'USER', 'SYSTEM'] as const;
 export type SubmitterType = (typeof SUBMITTER_TYPES)[number];
 
-/** Who submits: the key itself (its id), an end user (their external id) or the system (no id). */
+/** Who submits: the key itself (its id), an end user (their external id) or the system (the id of the key whose token named no user). */
 export interface Submitter {
   type: SubmitterType;
   id: string;

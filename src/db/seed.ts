@@ -556,7 +556,7 @@ function feedbackRows(d: StepDraw, seedValue: number, entries: Row[], versions: 
         ? { ...r.pick(REVIEWERS), type: 'USER', source: 'APP' }
         : who < 0.8
           ? { id: `user-${r.int(1, 400)}`, name: null, email: null, type: 'USER', source: 'APP' }
-          : { id: '', name: null, email: null, type: 'SYSTEM', source: 'EVALUATOR' };
+          : { id: apiKeyId, name: null, email: null, type: 'SYSTEM', source: 'EVALUATOR' };
     const name = submitter.source === 'EVALUATOR' ? 'accuracy' : r.pick(CRITERIA);
     const unique = `${name}|${submitter.type}|${submitter.id}`;
     if (seen.has(unique)) continue;

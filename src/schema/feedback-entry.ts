@@ -47,7 +47,7 @@ function submitterOf(ctx: Context, user: ReturnType<typeof checkUser> | null): S
     if (user !== null) throw forbidden('A feedback token submits as the user its key named: "submittedBy" cannot be given with a token.');
     return token.user !== undefined
       ? { type: 'USER', id: token.user.externalId, name: token.user.name, email: token.user.email }
-      : { type: 'SYSTEM', id: '', name: null, email: null };
+      : { type: 'SYSTEM', id: token.apiKeyId, name: null, email: null };
   }
   if (user !== null) {
     if (!ctx.principal.permissions.includes(MAY_ACT_FOR_USERS)) {

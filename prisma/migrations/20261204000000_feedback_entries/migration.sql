@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS "gateway_feedback_entries" (
   "comment"         TEXT,
   "attributes"      JSONB NOT NULL DEFAULT '{}',
   "source"          TEXT NOT NULL,
-  -- The submitter: API_KEY (submitter_id is the key's id), USER (the end user's external id) or SYSTEM ('').
+  -- The submitter: API_KEY (submitter_id is the key's id), USER (the end user's external id) or SYSTEM (the id
+  -- of the key whose feedback token, naming no user, wrote it).
   "submitter_type"  TEXT NOT NULL,
   "submitter_id"    TEXT NOT NULL,
   "submitter_name"  TEXT,
