@@ -3,6 +3,7 @@ import type { FeedbackTokens } from './auth/feedback-tokens.ts';
 import type { Cursors } from './cursors.ts';
 import type { Database } from './db/database.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
+import { expectedError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /** What every resolver of one request sees. */
@@ -28,6 +29,17 @@ export interface ContextDeps {
   logger: Logger;
   cursors: Cursors;
   feedbackTokens: FeedbackTokens;
+}
+
+/**
+ * Refuses a request made with a feedback token: everything but submitting its feedback needs a key. The
+ * token's scope is checked before execution (auth/feedback-tokens.ts); each root field but the submission
+ * checks it again, so that no path of the schema depends on that check alone.
+ */
+export function requireKey(ctx: Context): void {
+  if (ctx.principal.feedbackToken !== undefined) {
+    throw expectedError('FORBIDDEN', 'A feedback token may only run submitStepFeedback: this needs an API key.', { http: { status: 403 } });
+  }
 }
 
 /**

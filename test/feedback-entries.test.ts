@@ -153,6 +153,7 @@ describe('submitStepFeedback', () => {
       [{ stepId, score: 1, attributes: 'text' }, 'attributes'],
       [{ stepId, score: 1, submittedBy: { externalId: ' ' } }, 'submittedBy.externalId'],
       [{ stepId, score: 1, submittedBy: { externalId: 'u', email: 'not an email' } }, 'submittedBy.email'],
+      [{ stepId, score: 1, submittedBy: { externalId: 'apikey-00000000-0000-4000-8000-000000000000' } }, 'submittedBy.externalId'],
       [{ stepId, score: 1, source: 'BROWSER' }, undefined],
     ];
     for (const [input, field] of cases) {
@@ -292,6 +293,7 @@ describe('StepFilter on feedback entries', () => {
       return nodes.map((node: { id: string }) => node.id);
     };
     expect(await ids({ feedbackName: 'accuracy' })).toEqual([a, b]);
+    expect(await ids({ feedbackName: ' accuracy ' })).toEqual([a, b]);
     expect(await ids({ minScore: 0.5 })).toEqual([a, b]);
     // One entry must meet every condition: b's high score is on tone, not accuracy.
     expect(await ids({ feedbackName: 'accuracy', minScore: 0.5 })).toEqual([a]);
@@ -372,7 +374,7 @@ describe('feedback tokens', () => {
     expect(response.body.errors).toBeUndefined();
     return response.body.data.createFeedbackToken as { token: string; expiresAt: string };
   };
-  const BY_TOKEN = `mutation($input: SubmitStepFeedbackInput!) { submitStepFeedback(input: $input) { outcome entry { id name score submittedBy { type id name } } step { id } } }`;
+  const BY_TOKEN = `mutation($input: SubmitStepFeedbackInput!) { submitStepFeedback(input: $input) { outcome entry { id name score source comment submittedBy { type id name } history { comment } } step { id } } }`;
   /** What a request with a bad key gets: the reference for every refused token. */
   const badKey = async () => t.graphql('sgw_' + 'x'.repeat(43), BY_TOKEN, { input: {} });
 
@@ -388,7 +390,7 @@ describe('feedback tokens', () => {
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data.submitStepFeedback).toMatchObject({
       outcome: 'CREATED',
-      entry: { name: 'helpfulness', score: 1, submittedBy: { type: 'SYSTEM', id: null, name: null } },
+      entry: { name: 'helpfulness', score: 1, source: 'APP', submittedBy: { type: 'SYSTEM', id: null, name: null } },
       step: { id: stepId },
     });
     const [row] = await entriesOf(stepId);
@@ -428,8 +430,9 @@ describe('feedback tokens', () => {
       stepId,
       name: 'overall',
       expiresAt: Date.now() - 1000,
+      subject: 'expired',
     });
-    const forged = createFeedbackTokens('another secret').sign({ organizationId: tenant.organizationId, apiKeyId: tenant.apiKeyId, stepId, name: 'overall', expiresAt: Date.now() + 60_000 });
+    const forged = createFeedbackTokens('another secret').sign({ organizationId: tenant.organizationId, apiKeyId: tenant.apiKeyId, stepId, name: 'overall', expiresAt: Date.now() + 60_000, subject: 'forged' });
     const [payload, signature] = token.slice('sgwft_'.length).split('.') as [string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `sgwft_${Buffer.from(JSON.stringify({ ...claims, stepId: otherStep })).toString('base64url')}.${signature}`;
@@ -456,6 +459,53 @@ describe('feedback tokens', () => {
     expect(afterRevoke.status).toBe(401);
     expect((await entriesOf(otherStep)).length).toBe(0);
     expect((await entriesOf(stepId)).map((row) => row.score)).toEqual([0]);
+  });
+
+  it('keeps each anonymous token’s entry its own, takes an explicit null criterion as the default, and submits as APP only', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const first = (await createToken({ stepId })).token;
+    const second = (await createToken({ stepId })).token;
+    await t.graphql(first, BY_TOKEN, { input: { stepId, score: 1, comment: 'first visitor, private words' } });
+    await t.graphql(first, BY_TOKEN, { input: { stepId, score: 0.5 } });
+    const other = await t.graphql(second, BY_TOKEN, { input: { stepId, name: null, score: -1 } });
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data.submitStepFeedback).toMatchObject({ outcome: 'CREATED', entry: { name: 'overall', score: -1, history: [] } });
+    expect(JSON.stringify(other.body)).not.toContain('private words');
+    const rows = await entriesOf(stepId);
+    expect(rows.map((row) => [row.submitter_type, row.score])).toEqual([['SYSTEM', 0.5], ['SYSTEM', -1]]);
+
+    const asEvaluator = await t.graphql(first, BY_TOKEN, { input: { stepId, score: 1, source: 'EVALUATOR' } });
+    expect(codesOf(asEvaluator)).toEqual(['FORBIDDEN']);
+    expect((await entriesOf(stepId)).map((row) => row.score)).toEqual([0.5, -1]);
+  });
+
+  it('refuses to make a token too long to be sent back', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const wide = '\u{1F600}';
+    const response = await t.graphql(app.key, CREATE_TOKEN, {
+      input: { stepId, name: wide.repeat(100), submittedBy: { externalId: wide.repeat(200), name: wide.repeat(200), email: `${wide.repeat(150)}@${wide.repeat(150)}` } },
+    });
+    expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('keeps its Idempotency-Keys apart from the organization’s keys', async () => {
+    const stepId = await insertStep(t.db, tenant.organizationId);
+    const { token } = await createToken({ stepId });
+    const send = (credential: string, query: string, variables: Record<string, unknown>) =>
+      t.gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, 'idempotency-key': `shared-${stepId}` },
+        body: JSON.stringify({ query, variables }),
+      });
+    // The key's request and the token's, with the same Idempotency-Key and body: each runs as its own.
+    const input = { stepId, score: 1, source: 'APP' };
+    const byKey = await send(tenant.key, BY_TOKEN, { input });
+    const byToken = await send(token, BY_TOKEN, { input });
+    expect(byToken.headers.get('idempotent-replayed')).toBeNull();
+    const [keyBody, tokenBody] = [(await byKey.json()) as any, (await byToken.json()) as any];
+    expect(keyBody.data.submitStepFeedback.entry.submittedBy.type).toBe('API_KEY');
+    expect(tokenBody.data.submitStepFeedback.entry.submittedBy.type).toBe('SYSTEM');
+    expect(await entriesOf(stepId)).toHaveLength(2);
   });
 
   it('may not read anything else, nor name a submitter, nor make or delete', async () => {
@@ -499,17 +549,19 @@ describe('around the mutations', () => {
     expect(entry).toMatchObject({ score: -0.5, version: 2 });
   });
 
-  it('counts a feedback token’s requests apart from its key’s, under the same per-minute limit', async () => {
+  it('counts a key’s feedback tokens together, apart from the key’s own requests, under the same per-minute limit', async () => {
     const limited = await createTestGateway({ database: t.database, security: { rateLimitPerMinute: 3 } });
     const stepId = await insertStep(t.db, tenant.organizationId);
     const key = await createTenantKey(t.db, tenant.organizationId, 'limited');
-    const made = await limited.graphql(key.key, `mutation { createFeedbackToken(input: { stepId: "${stepId}" }) { token } }`);
-    const { token } = made.body.data.createFeedbackToken as { token: string };
-    for (let i = 0; i < 2; i++) expect((await limited.graphql(key.key, `{ step(id: "${stepId}") { id } }`)).status).toBe(200);
+    const make = async () => (await limited.graphql(key.key, `mutation { createFeedbackToken(input: { stepId: "${stepId}" }) { token } }`)).body.data.createFeedbackToken.token as string;
+    const [first, second] = [await make(), await make()];
+    expect((await limited.graphql(key.key, `{ step(id: "${stepId}") { id } }`)).status).toBe(200);
     expect((await limited.graphql(key.key, `{ step(id: "${stepId}") { id } }`)).status).toBe(429);
+    // The key's limit is used up; its tokens have theirs, one for all of them: making more does not multiply it.
     const byToken = `mutation($input: SubmitStepFeedbackInput!) { submitStepFeedback(input: $input) { outcome } }`;
-    for (let i = 0; i < 3; i++) expect((await limited.graphql(token, byToken, { input: { stepId, score: i / 10 } })).status).toBe(200);
-    const refused = await limited.graphql(token, byToken, { input: { stepId, score: 1 } });
+    for (let i = 0; i < 2; i++) expect((await limited.graphql(first, byToken, { input: { stepId, score: i / 10 } })).status).toBe(200);
+    expect((await limited.graphql(second, byToken, { input: { stepId, score: 0.5 } })).status).toBe(200);
+    const refused = await limited.graphql(second, byToken, { input: { stepId, score: 1 } });
     expect(refused.status).toBe(429);
     expect(codesOf(refused)).toEqual(['RATE_LIMITED']);
   });

@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
+import { DEFAULT_CRITERION } from '../db/feedback-entries.ts';
 import { expectedError, unauthenticated } from '../errors.ts';
 import type { FeedbackTokenClaims, Principal } from './principal.ts';
 
@@ -24,13 +25,15 @@ import type { FeedbackTokenClaims, Principal } from './principal.ts';
  * Tokens are stateless: the claims, signed (HMAC-SHA-256) with the deployment's `feedback-token` secret, which
  * the migrations create in the database, so that every replica checks every token with nothing to share and
  * nothing to look up but the key that made it (a token works only while that key is live: revoking the key
- * ends its tokens too). Nothing is stored per token, so a page may make one per view. Replacing the secret
- * (`UPDATE gateway_secrets ... WHERE name = 'feedback-token'`, then restarting) ends every token at once.
+ * ends its tokens too, within API_KEY_CACHE_MS as for the key itself). Nothing is stored per token, so a page
+ * may make one per view. Replacing the secret (`UPDATE gateway_secrets ... WHERE name = 'feedback-token'`,
+ * then restarting) ends every token at once.
  */
 
 const PREFIX = 'sgwft_';
-/** Bounds what the server parses before checking the signature. */
-const MAX_LENGTH = 4096;
+/** Bounds what the server parses before checking the signature; createFeedbackToken makes none longer. */
+export const FEEDBACK_TOKEN_MAX_LENGTH = 4096;
+const MAX_LENGTH = FEEDBACK_TOKEN_MAX_LENGTH;
 const PATTERN = /^sgwft_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
 export const isFeedbackToken = (credential: string) => credential.startsWith(PREFIX);
@@ -70,11 +73,11 @@ export function createFeedbackTokens(secret: string): FeedbackTokens {
       } catch {
         return undefined;
       }
-      const { organizationId, apiKeyId, stepId, name, user, expiresAt } = claims;
-      if (!isText(organizationId) || !isText(apiKeyId) || !isText(stepId) || !isText(name) || typeof expiresAt !== 'number') return undefined;
+      const { organizationId, apiKeyId, stepId, name, user, expiresAt, subject } = claims;
+      if (!isText(organizationId) || !isText(apiKeyId) || !isText(stepId) || !isText(name) || !isText(subject) || typeof expiresAt !== 'number') return undefined;
       if (user !== undefined && (!isText(user.externalId) || !isOptionalText(user.name) || !isOptionalText(user.email))) return undefined;
       if (expiresAt <= now) return undefined;
-      return { organizationId, apiKeyId, stepId, name, ...(user !== undefined ? { user } : {}), expiresAt };
+      return { organizationId, apiKeyId, stepId, name, ...(user !== undefined ? { user } : {}), expiresAt, subject };
     },
   };
 }
@@ -164,7 +167,8 @@ export const feedbackTokenScope: Plugin = {
     const submissions = submissionsOf(schema, document, operation!, (args.variableValues ?? {}) as Record<string, unknown>);
     // Variables that do not fit are the client's input error, which execution reports; the resolver checks the binding again.
     if (submissions === undefined) return;
-    const bound = submissions.every(({ stepId, name }) => stepId === claims.stepId && typeof name === 'string' && name.trim() === claims.name);
+    // An explicit null name is the default criterion, as the resolver reads it.
+    const bound = submissions.every(({ stepId, name }) => stepId === claims.stepId && (name == null ? DEFAULT_CRITERION : String(name).trim()) === claims.name);
     if (!bound) setResultAndStopExecution({ errors: [unauthenticated()] });
   },
 };

@@ -8,7 +8,7 @@ import { failureResponse, unauthenticated } from '../errors.ts';
 import { errorResponse } from '../http/responses.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../security/rate-limits.ts';
-import { hashKey, keyFromAuthorization } from './api-keys.ts';
+import { keyFromAuthorization } from './api-keys.ts';
 import { tokenFromAuthorization } from './feedback-tokens.ts';
 import type { Principal } from './principal.ts';
 
@@ -123,8 +123,9 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       }
 
       if (requestLimiter !== undefined) {
-        // Each token counts on its own: one page's visitor cannot use up the limit of the key's own requests.
-        const limited = token !== undefined ? `feedback-token:${hashKey(token).slice(0, 32)}` : principal.apiKeyId;
+        // A key's tokens share a limit of their own: a page's visitors cannot use up the key's, nor, by making
+        // tokens, multiply it.
+        const limited = principal.feedbackToken !== undefined ? `feedback-tokens:${principal.apiKeyId}` : principal.apiKeyId;
         const decision = await requestLimiter(limited).catch((error: unknown) => {
           logger.warn('rate limiter unavailable', { requestId, ...describeError(error) });
           return undefined;

@@ -28,6 +28,11 @@ export interface FeedbackTokenClaims {
   user?: { externalId: string; name: string | null; email: string | null };
   /** When the token stops working, in milliseconds since the epoch. */
   expiresAt: number;
+  /**
+   * A random id of the token: its requests' own scope (their rate limit is the key's tokens', their
+   * Idempotency-Keys are the token's), and the submitter of its entries when it names no user.
+   */
+  subject: string;
 }
 
 export interface Principal {

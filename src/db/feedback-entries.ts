@@ -12,6 +12,9 @@ import { feedbackVisibleTo, visibleTo } from './tenancy.ts';
 export type FeedbackEntryRow = Stored<GatewayFeedbackEntry>;
 export type FeedbackVersionRow = Stored<GatewayFeedbackVersion>;
 
+/** The criterion of an entry that names none. */
+export const DEFAULT_CRITERION = 'overall';
+
 export const FEEDBACK_SOURCES = ['API', 'APP', 'EVALUATOR'] as const;
 export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
 export const SUBMITTER_TYPES = ['API_KEY', 'USER', 'SYSTEM'] as const;

@@ -99,9 +99,11 @@ export function idempotencyKeys(options: {
       try {
         const body = await request.clone().text();
         if (!isMutation(body, options.documentOf, options.maxTokens)) return;
-        const { organizationId } = options.principalOf(request);
+        const { organizationId, feedbackToken } = options.principalOf(request);
+        // A feedback token's keys are its own: a browser cannot claim, or replay, a key its organization's programs use.
+        const scoped = feedbackToken !== undefined ? `feedback-token:${feedbackToken.subject}:${key}` : key;
         const hash = createHash('sha256').update(body).digest('hex');
-        await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, key, hash), { bookkeeping: true });
+        await inRequestScope(request, () => claimOrReplay(request, endResponse, organizationId, scoped, hash), { bookkeeping: true });
       } catch (error) {
         logger.warn('idempotency store failed', { requestId: requestIdOf(request), ...describeError(error) });
         endResponse(failureResponse(error));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Context } from '../context.ts';
+import { requireKey, type Context } from '../context.ts';
 import {
+  DEFAULT_CRITERION,
   deleteFeedbackEntry,
   submitFeedbackEntry,
   SUBMITTER_TYPES,
@@ -12,6 +13,7 @@ import {
   type Submitter,
   type SubmitOutcome,
 } from '../db/feedback-entries.ts';
+import { FEEDBACK_TOKEN_MAX_LENGTH } from '../auth/feedback-tokens.ts';
 import type { Permission } from '../auth/principal.ts';
 import { badUserInput, expectedError, notFound, unauthenticated } from '../errors.ts';
 import { isId } from '../letta/ids.ts';
@@ -22,7 +24,6 @@ import {
   checkText,
   checkUser,
   criterionName,
-  DEFAULT_NAME,
   FEEDBACK_LIMITS,
   FEEDBACK_TOKEN_LIFETIME,
   summaryName,
@@ -47,7 +48,7 @@ function submitterOf(ctx: Context, user: ReturnType<typeof checkUser> | null): S
     if (user !== null) throw forbidden('A feedback token submits as the user its key named: "submittedBy" cannot be given with a token.');
     return token.user !== undefined
       ? { type: 'USER', id: token.user.externalId, name: token.user.name, email: token.user.email }
-      : { type: 'SYSTEM', id: token.apiKeyId, name: null, email: null };
+      : { type: 'SYSTEM', id: `token-${token.subject}`, name: null, email: null };
   }
   if (user !== null) {
     if (!ctx.principal.permissions.includes(MAY_ACT_FOR_USERS)) {
@@ -223,7 +224,7 @@ builder.objectFields(StepType, (t) => ({
       const page = pageRequest(args, ENTRY_PAGE, ctx.cursors, list);
       const given = args.filter ?? {};
       const filter = {
-        name: checkFilterText(given.name, 'filter.name'),
+        name: checkFilterText(given.name?.trim(), 'filter.name'),
         source: given.source ?? null,
         submitterType: given.submitterType ?? null,
         submittedBy: checkFilterText(given.submittedBy, 'filter.submittedBy'),
@@ -262,7 +263,7 @@ const SubmitStepFeedbackInput = builder.inputType('SubmitStepFeedbackInput', {
   description: 'A feedback entry: a score, a comment or both, on one criterion of a step.',
   fields: (t) => ({
     stepId: t.id({ required: true, description: 'The ID of the step in the format `step-<uuid>`.' }),
-    name: t.string({ defaultValue: DEFAULT_NAME, description: `The criterion (1-${FEEDBACK_LIMITS.name} characters after trimming). Default: \`${DEFAULT_NAME}\`.` }),
+    name: t.string({ defaultValue: DEFAULT_CRITERION, description: `The criterion (1-${FEEDBACK_LIMITS.name} characters after trimming). Default: \`${DEFAULT_CRITERION}\`.` }),
     score: t.float({ description: `${scoreDescription.replace(' Null for a comment alone.', '')} Give a score, a comment or both.` }),
     comment: t.string({
       description: `Optional human-readable comment explaining the feedback (at most ${FEEDBACK_LIMITS.comment.toLocaleString('en-US')} characters; a blank one counts as none).`,
@@ -271,7 +272,10 @@ const SubmitStepFeedbackInput = builder.inputType('SubmitStepFeedbackInput', {
       type: 'JSON',
       description: `${attributesDescription} At most ${FEEDBACK_LIMITS.attributes} keys of at most ${FEEDBACK_LIMITS.attributeKey} characters, values of at most ${FEEDBACK_LIMITS.attributeValue.toLocaleString('en-US')}.`,
     }),
-    source: t.field({ type: FeedbackSourceEnum, defaultValue: 'API', description: 'Where the entry comes from. Default: API.' }),
+    source: t.field({
+      type: FeedbackSourceEnum,
+      description: 'Where the entry comes from. Default: API; with a feedback token, APP (the only source a token may give).',
+    }),
     submittedBy: t.field({
       type: FeedbackUserInput,
       description: 'The end user the entry is for. Only a key allowed to submit on behalf of users may name one (else FORBIDDEN); without it, the submitter is the key.',
@@ -315,7 +319,7 @@ builder.mutationField('submitStepFeedback', (t) =>
     complexity: 10,
     resolve: async (_root, { input }, ctx) => {
       const stepId = String(input.stepId);
-      const name = (input.name ?? DEFAULT_NAME).trim();
+      const name = (input.name ?? DEFAULT_CRITERION).trim();
       return audited(
         ctx,
         { message: 'audit: step feedback entry', event: 'step.feedback.entry', fields: { action: 'submit', stepId: stepId.slice(0, 200), name: name.slice(0, 100) } },
@@ -332,6 +336,9 @@ builder.mutationField('submitStepFeedback', (t) =>
           const attributes = checkAttributes(input.attributes);
           const user = input.submittedBy == null ? null : checkUser(input.submittedBy, 'submittedBy');
           const submitter = submitterOf(ctx, user);
+          // What a browser sends is an application's feedback: it cannot pass for an evaluator's or a program's.
+          const source = input.source ?? (token !== undefined ? 'APP' : 'API');
+          if (token !== undefined && source !== 'APP') throw forbidden('A feedback token submits feedback from an application: "source" must be APP.');
           const submission = {
             organizationId: ctx.organizationId,
             stepId,
@@ -339,7 +346,7 @@ builder.mutationField('submitStepFeedback', (t) =>
             score,
             comment,
             attributes,
-            source: input.source ?? 'API',
+            source,
             submitter,
             apiKeyId: ctx.apiKeyId,
           };
@@ -382,6 +389,7 @@ builder.mutationField('deleteStepFeedback', (t) =>
     args: { input: t.arg({ type: DeleteStepFeedbackInput, required: true, description: 'The entry to delete.' }) },
     complexity: 10,
     resolve: async (_root, { input }, ctx) => {
+      requireKey(ctx);
       const id = String(input.id);
       return audited(
         ctx,
@@ -407,7 +415,7 @@ const CreateFeedbackTokenInput = builder.inputType('CreateFeedbackTokenInput', {
   description: 'What a feedback token allows: submitting one criterion of one step, until it expires.',
   fields: (t) => ({
     stepId: t.id({ required: true, description: 'The ID of the step in the format `step-<uuid>`.' }),
-    name: t.string({ defaultValue: DEFAULT_NAME, description: `The criterion the token may submit. Default: \`${DEFAULT_NAME}\`.` }),
+    name: t.string({ defaultValue: DEFAULT_CRITERION, description: `The criterion the token may submit. Default: \`${DEFAULT_CRITERION}\`.` }),
     expiresIn: t.int({
       defaultValue: FEEDBACK_TOKEN_LIFETIME.default,
       description: `How long the token works, in seconds (${FEEDBACK_TOKEN_LIFETIME.min} to ${FEEDBACK_TOKEN_LIFETIME.max.toLocaleString('en-US')}, 7 days). Default: ${FEEDBACK_TOKEN_LIFETIME.default.toLocaleString('en-US')} (1 hour).`,
@@ -441,6 +449,7 @@ builder.mutationField('createFeedbackToken', (t) =>
     args: { input: t.arg({ type: CreateFeedbackTokenInput, required: true, description: 'What the token allows.' }) },
     complexity: 10,
     resolve: async (_root, { input }, ctx) => {
+      requireKey(ctx);
       const stepId = String(input.stepId);
       return audited(
         ctx,
@@ -465,7 +474,11 @@ builder.mutationField('createFeedbackToken', (t) =>
             name,
             ...(user !== null ? { user } : {}),
             expiresAt,
+            subject: randomUUID(),
           });
+          if (token.length > FEEDBACK_TOKEN_MAX_LENGTH) {
+            throw badUserInput(`The token would be longer than ${FEEDBACK_TOKEN_MAX_LENGTH} characters: shorten the criterion or the user's id, name or email.`, 'submittedBy');
+          }
           return { token, expiresAt: new Date(expiresAt).toISOString(), stepId, name, user: user !== null };
         },
         ({ name, expiresAt, user }) => ({ result: { name, expiresAt, forUser: user } }),

@@ -1,3 +1,4 @@
+import { DEFAULT_CRITERION } from '../db/feedback-entries.ts';
 import { badUserInput } from '../errors.ts';
 
 /** The checks of what a feedback entry's input may hold, shared by the mutations, the lists and the step filter. */
@@ -18,7 +19,6 @@ export const FEEDBACK_LIMITS = {
 /** How long a feedback token works, in seconds. */
 export const FEEDBACK_TOKEN_LIFETIME = { default: 3_600, min: 60, max: 7 * 86_400 };
 
-export const DEFAULT_NAME = 'overall';
 
 // Postgres text cannot hold NUL, and names, keys and ids have no use for any control character; free text
 // (a comment, an attribute's value) may hold tabs and line breaks.
@@ -41,7 +41,7 @@ export function checkText(value: string, field: string, max: number, kind: 'line
 
 /** A criterion's name: trimmed, not empty; `overall` when omitted. */
 export function criterionName(value: string | null | undefined, field: string): string {
-  const name = (value ?? DEFAULT_NAME).trim();
+  const name = (value ?? DEFAULT_CRITERION).trim();
   if (name.length === 0) throw badUserInput(`"${field}" must not be empty.`, field);
   return checkText(name, field, FEEDBACK_LIMITS.name, 'line');
 }
@@ -69,6 +69,8 @@ export interface UserInput {
 export function checkUser(user: UserInput, field: string): { externalId: string; name: string | null; email: string | null } {
   const externalId = user.externalId.trim();
   if (externalId.length === 0) throw badUserInput(`"${field}.externalId" must not be empty.`, `${field}.externalId`);
+  // The ids of keys and of anonymous tokens, which name submitters too: a user's id must not pass for one.
+  if (/^(apikey|token)-/i.test(externalId)) throw badUserInput(`"${field}.externalId" must not start with "apikey-" or "token-".`, `${field}.externalId`);
   checkText(externalId, `${field}.externalId`, FEEDBACK_LIMITS.externalId, 'line');
   const name = user.name == null || user.name.trim() === '' ? null : checkText(user.name.trim(), `${field}.name`, FEEDBACK_LIMITS.userName, 'line');
   const email = user.email == null || user.email.trim() === '' ? null : checkText(user.email.trim(), `${field}.email`, FEEDBACK_LIMITS.email, 'line');

@@ -1,6 +1,6 @@
 import type { Step } from '../../prisma/generated/client/client.ts';
 import type { Stored } from '../db/columns.ts';
-import type { Context } from '../context.ts';
+import { requireKey, type Context } from '../context.ts';
 import { applyFeedback, type FeedbackChange } from '../db/feedback.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import type { StepFeedback } from '../letta/enums.ts';
@@ -95,6 +95,7 @@ builder.mutationField('setStepFeedback', (t) =>
     // A write: dearer than a read of the same shape.
     complexity: 10,
     resolve: async (_root, { input }, ctx) => {
+      requireKey(ctx);
       const stepId = String(input.stepId);
       const { step } = await audited(
         ctx,

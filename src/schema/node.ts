@@ -1,3 +1,4 @@
+import { requireKey } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { typeOfId, typeOfPrefix, type NodeTypeName } from '../letta/ids.ts';
 import { builder } from './builder.ts';
@@ -42,7 +43,10 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Fetches any object by its id. Null when no such object exists in your organization.',
     args: { id: t.arg.id({ required: true, description: 'The Letta id of the object.' }) },
-    resolve: (_root, { id }, ctx) => loadNode(String(id), ctx.loaders),
+    resolve: (_root, { id }, ctx) => {
+      requireKey(ctx);
+      return loadNode(String(id), ctx.loaders);
+    },
   }),
   nodes: t.field({
     type: [NodeInterface],
@@ -51,6 +55,7 @@ builder.queryFields((t) => ({
     args: { ids: t.arg.idList({ required: true, description: 'The Letta ids of the objects.' }) },
     complexity: ({ ids }) => ({ field: 1, multiplier: Math.min(ids.length, MAX_NODES) }),
     resolve: (_root, { ids }, ctx) => {
+      requireKey(ctx);
       if (ids.length > MAX_NODES) throw badUserInput(`At most ${MAX_NODES} ids can be fetched at once.`, 'ids');
       return Promise.all(ids.map((id) => loadNode(String(id), ctx.loaders)));
     },

@@ -1,6 +1,7 @@
 import type { ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
 import type { Stored } from '../db/columns.ts';
 import { countSteps, listSteps, splitJoined, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
+import { requireKey } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { isStoredValue, STOP_REASON } from '../letta/enums.ts';
 import { isId } from '../letta/ids.ts';
@@ -185,6 +186,7 @@ builder.queryFields((t) => ({
     description: 'A step by id. Null when no such step exists in your organization.',
     args: { id: t.arg.id({ required: true, description: 'The id of the step, `step-<uuid>`.' }) },
     resolve: (_root, { id }, ctx, info) => {
+      requireKey(ctx);
       if (!isId('Step', String(id))) throw badUserInput('"id" must be a step id: step-<uuid>.', 'id');
       return ctx.loaders.stepById.load(String(id), fieldsSelected(info, 'Step'));
     },
@@ -202,10 +204,12 @@ builder.queryFields((t) => ({
       }),
     },
     resolve: async (_root, args, ctx, info) => {
+      requireKey(ctx);
       const descending = (args.orderBy?.direction ?? 'DESC') === 'DESC';
       const list = descending ? 'steps:desc' : 'steps:asc';
       const page = pageRequest(args, PAGE, ctx.cursors, list);
-      const filter = args.filter ?? {};
+      // Criteria are stored trimmed (feedback-input.ts), and are matched so.
+      const filter = { ...args.filter, ...(args.filter?.feedbackName != null ? { feedbackName: args.filter.feedbackName.trim() } : {}) };
       for (const name of ['tags', 'traceIds'] as const) {
         if ((filter[name]?.length ?? 0) > MAX_FILTER_LIST) {
           throw badUserInput(`"filter.${name}" can hold at most ${MAX_FILTER_LIST} values.`, `filter.${name}`);

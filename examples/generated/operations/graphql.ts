@@ -127,7 +127,7 @@ export type SubmitStepFeedbackInput = {
   name?: string | null | undefined;
   /** A score between -1.0 and 1.0 representing the quality of the step. -1.0 is the worst possible score, 0.0 is neutral, and 1.0 is the best. Give a score, a comment or both. */
   score?: number | null | undefined;
-  /** Where the entry comes from. Default: API. */
+  /** Where the entry comes from. Default: API; with a feedback token, APP (the only source a token may give). */
   source?: FeedbackSource | null | undefined;
   /** The ID of the step in the format `step-<uuid>`. */
   stepId: string | number;
