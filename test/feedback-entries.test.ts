@@ -6,7 +6,7 @@ import { createFeedbackTokens } from '../src/auth/feedback-tokens.ts';
 import { readSecrets } from '../src/db/secrets.ts';
 import { onPostgres } from './helpers/database.ts';
 import { createTenant, createTenantKey, insertMessage, insertStep, newId } from './helpers/factories.ts';
-import { ENTRY_FIELDS, SUBMIT_FEEDBACK, storedEntries, storedVersions } from './helpers/feedback.ts';
+import { SUBMIT_FEEDBACK, storedEntries, storedVersions } from './helpers/feedback.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { codesOf } from './helpers/http.ts';
 import { NEEDS_POSTGRES } from './helpers/requirements.ts';

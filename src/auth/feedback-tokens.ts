@@ -36,8 +36,6 @@ export const FEEDBACK_TOKEN_MAX_LENGTH = 4096;
 const MAX_LENGTH = FEEDBACK_TOKEN_MAX_LENGTH;
 const PATTERN = /^sgwft_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
-export const isFeedbackToken = (credential: string) => credential.startsWith(PREFIX);
-
 /** The token in an `Authorization: Bearer <token>` header value; undefined when there is none. */
 export function tokenFromAuthorization(header: string | null): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
