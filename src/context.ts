@@ -3,7 +3,7 @@ import type { FeedbackTokens } from './auth/feedback-tokens.ts';
 import type { Cursors } from './cursors.ts';
 import type { Database } from './db/database.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
-import { expectedError } from './errors.ts';
+import { forbidden } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /** What every resolver of one request sees. */
@@ -38,7 +38,7 @@ export interface ContextDeps {
  */
 export function requireKey(ctx: Context): void {
   if (ctx.principal.feedbackToken !== undefined) {
-    throw expectedError('FORBIDDEN', 'A feedback token may only run submitStepFeedback: this needs an API key.', { http: { status: 403 } });
+    throw forbidden('A feedback token may only run submitStepFeedback: this needs an API key.', 403);
   }
 }
 

@@ -19,6 +19,9 @@ export const badUserInput = (message: string, field?: string) =>
 
 export const notFound = (message: string) => expectedError('NOT_FOUND', message);
 
+/** What the request's key (or feedback token) may not do; `status` 403 where nothing else is served. */
+export const forbidden = (message: string, status?: 403) => expectedError('FORBIDDEN', message, status === undefined ? {} : { http: { status } });
+
 export const unauthenticated = () =>
   expectedError('UNAUTHENTICATED', 'A valid API key is required: send it as "Authorization: Bearer <key>".', {
     http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },

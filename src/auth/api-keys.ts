@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import type { Prisma, PrismaClient } from '../../prisma/generated/client/client.ts';
-import { isPermission, type Permission, type Principal } from './principal.ts';
+import { bearerCredential, isPermission, type Permission, type Principal } from './principal.ts';
 
 /** Keys look like `sgw_<43 base64url characters>`: 256 random bits, recognisable in secret scanners. */
 const KEY_PREFIX = 'sgw_';
@@ -17,8 +17,7 @@ export function generateKey(): string {
 
 /** Reads the key from an `Authorization: Bearer <key>` header value; undefined when absent or malformed. */
 export function keyFromAuthorization(header: string | null): string | undefined {
-  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  const key = match?.[1];
+  const key = bearerCredential(header);
   return key !== undefined && KEY_PATTERN.test(key) ? key : undefined;
 }
 

@@ -14,8 +14,8 @@ import {
 import type { Plugin } from 'graphql-yoga';
 
 import { DEFAULT_CRITERION } from '../db/feedback-entries.ts';
-import { expectedError, unauthenticated } from '../errors.ts';
-import type { FeedbackTokenClaims, Principal } from './principal.ts';
+import { forbidden, unauthenticated } from '../errors.ts';
+import { bearerCredential, type FeedbackTokenClaims, type Principal } from './principal.ts';
 
 /**
  * Feedback tokens: what lets an end user's browser submit feedback on one step and criterion without an API
@@ -33,14 +33,12 @@ import type { FeedbackTokenClaims, Principal } from './principal.ts';
 const PREFIX = 'sgwft_';
 /** Bounds what the server parses before checking the signature; createFeedbackToken makes none longer. */
 export const FEEDBACK_TOKEN_MAX_LENGTH = 4096;
-const MAX_LENGTH = FEEDBACK_TOKEN_MAX_LENGTH;
 const PATTERN = /^sgwft_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
 /** The token in an `Authorization: Bearer <token>` header value; undefined when there is none. */
 export function tokenFromAuthorization(header: string | null): string | undefined {
-  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  const token = match?.[1];
-  return token !== undefined && token.length <= MAX_LENGTH && PATTERN.test(token) ? token : undefined;
+  const token = bearerCredential(header);
+  return token !== undefined && token.length <= FEEDBACK_TOKEN_MAX_LENGTH && PATTERN.test(token) ? token : undefined;
 }
 
 export interface FeedbackTokens {
@@ -61,7 +59,7 @@ export function createFeedbackTokens(secret: string): FeedbackTokens {
       return `${PREFIX}${payload}.${mac(payload)}`;
     },
     verify(token, now = Date.now()) {
-      const match = token.length <= MAX_LENGTH ? PATTERN.exec(token) : null;
+      const match = token.length <= FEEDBACK_TOKEN_MAX_LENGTH ? PATTERN.exec(token) : null;
       if (match === null) return undefined;
       const [, payload, signature] = match as unknown as [string, string, string];
       if (!timingSafeEqual(Buffer.from(signature), Buffer.from(mac(payload)))) return undefined;
@@ -154,11 +152,7 @@ export const feedbackTokenScope: Plugin = {
     );
     if (outside !== undefined) {
       setResultAndStopExecution({
-        errors: [
-          expectedError('FORBIDDEN', `A feedback token may only run submitStepFeedback and read back its entry; it may not read ${outside}.`, {
-            http: { status: 403 },
-          }),
-        ],
+        errors: [forbidden(`A feedback token may only run submitStepFeedback and read back its entry; it may not read ${outside}.`, 403)],
       });
       return;
     }

@@ -35,6 +35,11 @@ export interface FeedbackTokenClaims {
   subject: string;
 }
 
+/** The credential of an `Authorization: Bearer <credential>` header value (a key or a feedback token), unchecked. */
+export function bearerCredential(header: string | null): string | undefined {
+  return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+}
+
 export interface Principal {
   apiKeyId: string;
   organizationId: string;

@@ -160,7 +160,7 @@ export const STEP_COUNT_LIMIT = 10_000;
  */
 export function stepCountSql(organizationId: string, filter: StepFilterValues, limit = STEP_COUNT_LIMIT): Prisma.Sql {
   const entries = stepEntryConditions(organizationId, filter);
-  const where = stepConditions(organizationId, filter, { entries: entries === null });
+  const where = stepConditions(organizationId, filter, { entries: false });
   if (entries === null) return Prisma.sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM steps s WHERE ${where} LIMIT ${limit + 1}) AS matching`;
   return Prisma.sql`
     SELECT count(*)::int AS count FROM (

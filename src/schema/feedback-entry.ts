@@ -15,7 +15,7 @@ import {
 } from '../db/feedback-entries.ts';
 import { FEEDBACK_TOKEN_MAX_LENGTH } from '../auth/feedback-tokens.ts';
 import type { Permission } from '../auth/principal.ts';
-import { badUserInput, expectedError, notFound, unauthenticated } from '../errors.ts';
+import { badUserInput, forbidden, notFound, unauthenticated } from '../errors.ts';
 import { isId } from '../letta/ids.ts';
 import { audited } from './audit.ts';
 import { builder } from './builder.ts';
@@ -38,8 +38,6 @@ const ENTRY_PAGE = { size: 10, max: 100 };
 const HISTORY = { size: 20, max: 100 };
 
 const MAY_ACT_FOR_USERS: Permission = 'on-behalf-of-users';
-
-const forbidden = (message: string) => expectedError('FORBIDDEN', message);
 
 /** The submitter of what this request writes: the token's end user or the system, the end user the key names, or the key itself. */
 function submitterOf(ctx: Context, user: ReturnType<typeof checkUser> | null): Submitter {
