@@ -12,6 +12,8 @@ export type ListKey = string;
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const ID = /^[\x21-\x7e]{1,200}$/;
 const MAC_LENGTH = 22;
+/** Items of one row are numbered below this (see Position.index). */
+const MAX_INDEX = 1000;
 
 export interface Cursors {
   encode(list: ListKey, position: Position): string;
@@ -30,7 +32,8 @@ export function createCursors(secret: string): Cursors {
   const mac = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url').slice(0, MAC_LENGTH);
   return {
     encode(list, position) {
-      const payload = Buffer.from(JSON.stringify([list, position.createdAt, position.id])).toString('base64url');
+      const fields = [list, position.createdAt, position.id, ...(position.index !== undefined ? [position.index] : [])];
+      const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
       return `${payload}.${mac(payload)}`;
     },
     decode(value, list, argument) {
@@ -47,7 +50,7 @@ export function createCursors(secret: string): Cursors {
       }
       if (
         !Array.isArray(decoded) ||
-        decoded.length !== 3 ||
+        (decoded.length !== 3 && !(decoded.length === 4 && Number.isInteger(decoded[3]) && decoded[3] >= 0 && decoded[3] < MAX_INDEX)) ||
         typeof decoded[0] !== 'string' ||
         !(decoded[1] === null || (typeof decoded[1] === 'string' && TIME.test(decoded[1]))) ||
         typeof decoded[2] !== 'string' ||
@@ -61,7 +64,7 @@ export function createCursors(secret: string): Cursors {
           argument,
         );
       }
-      return { createdAt: decoded[1], id: decoded[2] };
+      return { createdAt: decoded[1], id: decoded[2], ...(decoded.length === 4 ? { index: decoded[3] as number } : {}) };
     },
   };
 }

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 'What was asked for does not exist in your organization.',
   UNAUTHENTICATED: 'No valid API key or feedback token, or a feedback token used for another step or criterion (HTTP 401).',
   FORBIDDEN: 'The key may not do this (naming an end user without the permission to, deleting another key\'s entry), or a feedback token asked for more than submitting its feedback (HTTP 403).',
+  UNCONVERTIBLE_MESSAGE: "A message that Letta's own server cannot show as LettaMessages (its endpoint fails on it); `extensions.reason` says why.",
+  TOO_MANY_MESSAGES: "A step with more message rows than Letta's view converts at once (1,000): read them with `Step.messages`.",
   GRAPHQL_PARSE_FAILED: 'The document is not GraphQL.',
   GRAPHQL_VALIDATION_FAILED: 'The document does not fit the schema.',
   QUERY_TOO_COMPLEX: 'The document is over one of the limits (depth, aliases, tokens, cost, ...).',

@@ -4,7 +4,7 @@ import { otidOf, toLettaMessages, type MessageRow } from '../src/letta/letta-mes
 import { pythonStr } from '../src/letta/python.ts';
 
 const ROW_ID = 'message-3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
-const DATE = new Date('2025-01-29T23:01:19.123Z');
+const DATE = '2025-01-29T23:01:19.123456Z';
 
 function row(fields: Partial<MessageRow> = {}): MessageRow {
   return {

@@ -13,6 +13,8 @@ export interface Position {
   /** UTC with microseconds (`2025-01-29T23:01:19.123456Z`), or null for an undated row. */
   createdAt: string | null;
   id: string;
+  /** In a list of several items per row (a step's LettaMessages), the item's place among its row's, from 0. */
+  index?: number;
 }
 
 export interface PageRequest {

@@ -1,7 +1,7 @@
 import { Prisma, type Step } from '../../prisma/generated/client/client.ts';
 import { plainColumns, selectList, type Stored } from './columns.ts';
 import type { Database } from './database.ts';
-import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest } from './keyset.ts';
+import { boundsOf, isoTimeSql, keysetRows, orderSql, type PageRequest, type Position } from './keyset.ts';
 import { stepEntryCondition, stepEntryConditions, summaryColumns, summaryConditions, type FeedbackSummary, type StepEntryFilter } from './feedback-entries.ts';
 import { metricsVisibleTo, visibleTo } from './tenancy.ts';
 import { NEWEST_TRACE_FIRST } from './traces.ts';
@@ -114,6 +114,14 @@ export function stepPageSql(where: Prisma.Sql, page: PageRequest, descending: bo
  */
 export async function listSteps(db: Database, where: Prisma.Sql, page: PageRequest, descending: boolean, shape: StepPageShape = {}): Promise<StepRow[]> {
   return db.read<StepRow>(stepPageSql(where, page, descending, shape));
+}
+
+/** Where a step of the organization sits in the step lists, or null when it has none visible: for a step id given as a cursor. */
+export async function stepPosition(db: Database, organizationId: string, id: string): Promise<Position | null> {
+  const [row] = await db.read<Position>(
+    Prisma.sql`SELECT ${Prisma.raw(isoTimeSql('s.created_at'))} AS "createdAt", s.id FROM steps s WHERE s.id = ${id} AND ${visibleTo('s', organizationId)}`,
+  );
+  return row ?? null;
 }
 
 /** A row of a page, split: the step, and what was joined to it (see StepPageShape). */

@@ -41,7 +41,8 @@ export interface MessageRow {
   approve: boolean | null;
   approvalRequestId: string | null;
   denialReason: string | null;
-  createdAt: Date | null;
+  /** UTC with microseconds, as rows carry times (db/columns.ts). */
+  createdAt: string | null;
 }
 
 /** The tool the agent answers through, and its argument: its calls are shown as assistant messages. */
@@ -66,13 +67,24 @@ export interface LettaToolReturn {
   stderr: string[] | null;
 }
 
+/** Statistics about a memory compaction operation. */
+export interface CompactionStats {
+  trigger: string;
+  contextTokensBefore: number | null;
+  contextTokensAfter: number | null;
+  contextWindow: number;
+  messagesCountBefore: number;
+  messagesCountAfter: number;
+}
+
 /** What every LettaMessage has. */
 interface Common {
   /** The id of the message row it comes from: several LettaMessages can share one. */
   id: string;
   /** Its position among the LettaMessages of its row, from 0 in list order: with `id`, what identifies it. */
   index: number;
-  date: Date | null;
+  /** Its row's created_at (UTC, microseconds). */
+  date: string | null;
   name: string | null;
   otid: string | null;
   senderId: string | null;
@@ -80,8 +92,6 @@ interface Common {
   /** Letta shows `is_err` only when true. */
   isErr: true | null;
   runId: string | null;
-  /** Its row's created_at at full precision (UTC, microseconds), for cursors; not one of Letta's fields. */
-  cursorAt: string | null;
 }
 
 export type LettaMessage = Common &
@@ -108,6 +118,9 @@ export type LettaMessage = Common &
         toolReturns: LettaToolReturn[];
       }
     | { kind: 'AssistantMessage'; messageType: 'assistant_message'; content: string | TextPart[] }
+    // The two below are members of Letta's union that its conversion of stored rows never produces.
+    | { kind: 'SummaryMessage'; messageType: 'summary_message'; summary: string; compactionStats: CompactionStats | null }
+    | { kind: 'EventMessage'; messageType: 'event_message'; eventType: 'compaction'; eventData: Record<string, unknown> }
     | { kind: 'ApprovalRequestMessage'; messageType: 'approval_request_message'; toolCall: LettaToolCall; toolCalls: LettaToolCall[] }
     | {
         kind: 'ApprovalResponseMessage';
@@ -179,17 +192,14 @@ function read(row: MessageRow): ReadRow {
   return { row, content, toolCalls: calls === null || calls.length === 0 ? null : calls, toolReturns };
 }
 
-/**
- * The LettaMessages of a step's rows (oldest first), as Letta's endpoint lists them. `cursorAtOf` gives a
- * row's created_at at full precision (for cursors); by default its Date's ISO form.
- */
-export function toLettaMessages<Row extends MessageRow>(rows: readonly Row[], cursorAtOf: (row: Row) => string | null = defaultCursorAt): ConvertedRow<Row>[] {
+/** The LettaMessages of a step's rows (oldest first), as Letta's endpoint lists them. */
+export function toLettaMessages<Row extends MessageRow>(rows: readonly Row[]): ConvertedRow<Row>[] {
   const readRows = rows.map(read);
   const hidden = sendMessageReturns(readRows);
   return rows.map((row, i) => {
     if (hidden.has(i)) return { row, items: [], failure: null };
     try {
-      const items = convertRow(readRows[i]!, cursorAtOf(row)).reverse();
+      const items = convertRow(readRows[i]!).reverse();
       items.forEach((item, index) => (item.index = index));
       return { row, items, failure: null };
     } catch (error) {
@@ -198,8 +208,6 @@ export function toLettaMessages<Row extends MessageRow>(rows: readonly Row[], cu
     }
   });
 }
-
-const defaultCursorAt = (row: MessageRow) => (row.createdAt === null ? null : row.createdAt.toISOString());
 
 /**
  * The tool rows to leave out: the returns of calls made by an assistant row that calls `send_message` (any of
@@ -224,9 +232,9 @@ type Body<M = LettaMessage> = M extends LettaMessage ? Omit<M, keyof Common> : n
 type Build = (fields: Partial<Fields>, body: Body) => LettaMessage;
 
 /** The items of one row in Letta's generation order (before the reversal). */
-function convertRow(read: ReadRow, cursorAt: string | null): LettaMessage[] {
+function convertRow(read: ReadRow): LettaMessage[] {
   const { row, content, toolCalls } = read;
-  const base: Pick<Common, 'id' | 'index' | 'date' | 'cursorAt'> = { id: row.id, index: 0, date: row.createdAt, cursorAt };
+  const base: Pick<Common, 'id' | 'index' | 'date'> = { id: row.id, index: 0, date: row.createdAt };
   const nulls: Fields = { name: null, senderId: null, stepId: null, isErr: null, runId: null, otid: null };
   const build: Build = (fields, body) => ({ ...base, ...nulls, ...fields, ...body }) as never;
   /** What most items carry of their row; each kind below says what it leaves out, as Letta's constructors do. */

@@ -6,6 +6,7 @@ import { feedbackEntryById } from './feedback-entry-by-id.ts';
 import { feedbackEntryCountByStepId } from './feedback-entry-count-by-step-id.ts';
 import { feedbackHistoryByEntryId } from './feedback-history-by-entry-id.ts';
 import { feedbackSummaryByStepId } from './feedback-summary-by-step-id.ts';
+import { lettaMessagesByStepId } from './letta-messages-by-step-id.ts';
 import { messageById } from './message-by-id.ts';
 import { messageCountByStepId } from './message-count-by-step-id.ts';
 import { messagesByStepId } from './messages-by-step-id.ts';
@@ -51,6 +52,7 @@ export function createLoaders(db: Database, organizationId: string) {
     metricsByStepId: metricsByStepId(db, organizationId),
     messagesByStepId: perArgument((page: PageRequest, fields?: readonly string[]) => messagesByStepId(db, organizationId, page, fields)),
     messageCountByStepId: messageCountByStepId(db, organizationId),
+    lettaMessagesByStepId: lettaMessagesByStepId(db, organizationId),
     feedbackEntryById: entryById,
     feedbackEntriesByStepId: feedbackEntriesOf,
     feedbackEntryCountByStepId: feedbackEntryCountOf,

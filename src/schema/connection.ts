@@ -24,12 +24,13 @@ export const PageInfoType = builder.objectRef<PageInfo>('PageInfo').implement({
 });
 
 /** Relay's connection arguments, described. */
-export function connectionArgs(what: string, size: number, max: number) {
+export function connectionArgs(what: string, size: number, max: number, orId?: string) {
+  const cursor = `this cursor (one this list returned, in the same order${orId === undefined ? '' : `), ${orId}`}`;
   return builder.args((t) => ({
     first: t.int({ description: `Returns the first n ${what} (default ${size}, at most ${max}).` }),
-    after: t.string({ description: `Returns the ${what} that come after this cursor (one this list returned, in the same order).` }),
+    after: t.string({ description: `Returns the ${what} that come after ${cursor}${orId === undefined ? ')' : ''}.` }),
     last: t.int({ description: `Returns the last n ${what} (at most ${max}).` }),
-    before: t.string({ description: `Returns the ${what} that come before this cursor (one this list returned, in the same order).` }),
+    before: t.string({ description: `Returns the ${what} that come before ${cursor}${orId === undefined ? ')' : ''}.` }),
   }));
 }
 

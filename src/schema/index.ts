@@ -5,6 +5,7 @@ import './scalars.ts';
 import './node.ts';
 import './step.ts';
 import './message.ts';
+import './letta-message.ts';
 import './provider-trace.ts';
 import './step-metrics.ts';
 import './feedback.ts';

@@ -76,7 +76,11 @@ export const connectionItemField = (field: string) => CONNECTION_ITEMS.map((path
 /** The columns that computed fields read, by type and GraphQL field (fields named after a column need no entry). */
 export const COLUMNS_READ_BY = {
   Step: {},
-  Message: { content: ['content', 'text'], step: ['stepId'] },
+  Message: {
+    content: ['content', 'text'],
+    step: ['stepId'],
+    lettaMessages: ['role', 'text', 'content', 'name', 'toolCallId', 'otid', 'senderId', 'stepId', 'runId', 'isErr', 'toolCalls', 'toolReturns', 'approvals', 'approve', 'approvalRequestId', 'denialReason', 'createdAt'],
+  },
   ProviderTrace: { step: ['stepId'], latencyMs: ['stepId', 'callType'] },
   StepMetrics: {},
 } as const satisfies Record<string, Record<string, readonly string[]>>;

@@ -1,6 +1,6 @@
 import type { ProviderTrace, Step, StepMetrics } from '../../prisma/generated/client/client.ts';
 import type { Stored } from '../db/columns.ts';
-import { countSteps, listSteps, splitJoined, STEP_COUNT_LIMIT, stepConditions } from '../db/step-queries.ts';
+import { countSteps, listSteps, splitJoined, STEP_COUNT_LIMIT, stepConditions, stepPosition } from '../db/step-queries.ts';
 import { requireKey } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { isStoredValue, STOP_REASON } from '../letta/enums.ts';
@@ -196,7 +196,7 @@ builder.queryFields((t) => ({
     description: 'The steps of your organization, newest first unless ordered otherwise, filtered and paginated.',
     complexity: pageCost(PAGE),
     args: {
-      ...connectionArgs('steps', PAGE.size, PAGE.max),
+      ...connectionArgs('steps', PAGE.size, PAGE.max, 'or the id of a step (`step-<uuid>`), as Letta\'s list takes them'),
       filter: t.arg({ type: StepFilterInput, description: 'Which steps to list.' }),
       orderBy: t.arg({
         type: StepOrderInput,
@@ -207,7 +207,16 @@ builder.queryFields((t) => ({
       requireKey(ctx);
       const descending = (args.orderBy?.direction ?? 'DESC') === 'DESC';
       const list = descending ? 'steps:desc' : 'steps:asc';
-      const page = pageRequest(args, PAGE, ctx.cursors, list);
+      // A step id stands for the cursor of its step, as Letta's list takes them.
+      const paging = { ...args };
+      for (const argument of ['after', 'before'] as const) {
+        const value = paging[argument];
+        if (value == null || !isId('Step', value)) continue;
+        const position = await stepPosition(ctx.db, ctx.organizationId, value);
+        if (position === null) throw badUserInput(`"${argument}" is neither a cursor of this list nor the id of a step of your organization.`, argument);
+        paging[argument] = ctx.cursors.encode(list, position);
+      }
+      const page = pageRequest(paging, PAGE, ctx.cursors, list);
       // Criteria are stored trimmed (feedback-input.ts), and are matched so.
       const filter = { ...args.filter, ...(args.filter?.feedbackName != null ? { feedbackName: args.filter.feedbackName.trim() } : {}) };
       for (const name of ['tags', 'traceIds'] as const) {

@@ -4,7 +4,7 @@ import { ImageContentType, TextContentType } from './content.ts';
 import { ToolReturnStatusEnum } from './enums.ts';
 
 /** The GraphQL types of what messages record about tool calls: the calls, their returns, and approvals. */
-const ToolResponsePartUnion = builder.unionType('ToolResponsePart', {
+export const ToolResponsePartUnion = builder.unionType('ToolResponsePart', {
   description: 'A part of a tool response given as a list: text or an image.',
   types: [TextContentType, ImageContentType],
   resolveType: (part) => part.kind,
