@@ -18,14 +18,17 @@ import { graphiql } from './http/graphiql.ts';
 import { healthEndpoints, type Lifecycle } from './http/health.ts';
 import { idempotencyKeys } from './http/idempotency.ts';
 import { metrics } from './http/metrics.ts';
+import { GRAPHQL_PATH } from './http/paths.ts';
 import { requestIds } from './http/request-id.ts';
 import { yogaLogger, type Logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 import { corsPolicy, csrfPrevention, varyOnOrigin } from './security/browsers.ts';
 import { queryLimits } from './security/query-limits.ts';
 import { createAuthFailureLimiter, createRequestLimiter } from './security/rate-limits.ts';
-import { readTrustedDocuments, trustedDocumentIdOf, trustedDocumentsOnly } from './security/trusted-documents.ts';
+import { documentId, readTrustedDocuments, trustedDocumentIdOf, trustedDocumentsOnly } from './security/trusted-documents.ts';
 import { requestTracing } from './tracing.ts';
+import { REST_OPERATIONS } from './rest/operations.ts';
+import { lettaRest } from './rest/plugin.ts';
 
 export interface GatewayOptions {
   db: Database;
@@ -83,6 +86,8 @@ export function createGateway({
     trustProxyHops: security.trustProxyHops,
   });
   const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);
+  // The operations behind Letta's REST routes are the gateway's own: trusted wherever documents are.
+  for (const document of Object.values(REST_OPERATIONS)) trusted?.set(documentId(document), document);
 
   const plugins: Plugin[] = [
     // First to see every result, so that what the others count and log is what the client gets.
@@ -101,6 +106,8 @@ export function createGateway({
     }),
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,
+    // Letta's REST routes: each runs as a GraphQL request from here on (rest/plugin.ts).
+    lettaRest({ maxBodyBytes: security.maxBodyBytes, trustedDocumentsOnly: trusted !== undefined }),
     idempotencyKeys({
       db,
       logger,
@@ -132,7 +139,7 @@ export function createGateway({
 
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(logger),
     cors: corsPolicy(security),

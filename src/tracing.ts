@@ -2,6 +2,8 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, ty
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
+import { isApiPath } from './http/paths.ts';
+
 /**
  * OpenTelemetry tracing, off unless OTEL_TRACING=true. Each GraphQL request is a server span (continuing
  * the caller's trace from its `traceparent` header), named after its operation, with a child span per SQL
@@ -54,7 +56,7 @@ export function requestTracing(requestIdOf: (request: Request) => string): Plugi
   const spans = new WeakMap<Request, Span>();
   return {
     onRequest({ request, url, requestHandler, setRequestHandler }) {
-      if (url.pathname !== '/graphql') return;
+      if (!isApiPath(url.pathname)) return;
       const parent = propagation.extract(context.active(), request.headers, {
         get: (headers, key) => headers.get(key) ?? undefined,
         keys: (headers) => [...headers.keys()],

@@ -105,7 +105,7 @@ describe("Step.lettaMessages: Letta's view of a step's messages", () => {
         toolCallId: 'call_w',
         stdout: [],
         stderr: [],
-        toolReturns: [{ toolReturn: 'Sunny, 21 C', toolReturnParts: null, status: 'SUCCESS', toolCallId: 'call_w', stdout: [], stderr: [] }],
+        toolReturns: [{ __typename: 'LettaToolReturn', toolReturn: 'Sunny, 21 C', toolReturnParts: null, status: 'SUCCESS', toolCallId: 'call_w', stdout: [], stderr: [] }],
       },
       { __typename: 'AssistantMessage', ...common(ids[3]!, 0, at(3)), messageType: 'ASSISTANT_MESSAGE', name: null, otid: otidOf(ids[3]!, 1), senderId: null, content: 'It is sunny, 21 C.', contentParts: null },
       { __typename: 'ReasoningMessage', ...common(ids[3]!, 1, at(3)), messageType: 'REASONING_MESSAGE', name: null, otid: otidOf(ids[3]!, 0), senderId: null, source: 'NON_REASONER_MODEL', reasoning: 'Answer now.', signature: null },

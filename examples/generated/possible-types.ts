@@ -7,6 +7,40 @@
       "LettaImageSource",
       "UrlImageSource"
     ],
+    "LettaApproval": [
+      "ApprovalReturn",
+      "LettaToolReturn"
+    ],
+    "LettaMessage": [
+      "ApprovalRequestMessage",
+      "ApprovalResponseMessage",
+      "AssistantMessage",
+      "EventMessage",
+      "HiddenReasoningMessage",
+      "ReasoningMessage",
+      "SummaryMessage",
+      "SystemMessage",
+      "ToolCallMessage",
+      "ToolReturnMessage",
+      "UserMessage"
+    ],
+    "LettaMessageBase": [
+      "ApprovalRequestMessage",
+      "ApprovalResponseMessage",
+      "AssistantMessage",
+      "EventMessage",
+      "HiddenReasoningMessage",
+      "ReasoningMessage",
+      "SummaryMessage",
+      "SystemMessage",
+      "ToolCallMessage",
+      "ToolReturnMessage",
+      "UserMessage"
+    ],
+    "LettaUserMessageContent": [
+      "ImageContent",
+      "TextContent"
+    ],
     "MessageApproval": [
       "ApprovalReturn",
       "ToolReturn"
@@ -39,6 +73,40 @@
       "Base64ImageSource",
       "LettaImageSource",
       "UrlImageSource"
+    ],
+    "LettaApproval": [
+      "ApprovalReturn",
+      "LettaToolReturn"
+    ],
+    "LettaMessage": [
+      "ApprovalRequestMessage",
+      "ApprovalResponseMessage",
+      "AssistantMessage",
+      "EventMessage",
+      "HiddenReasoningMessage",
+      "ReasoningMessage",
+      "SummaryMessage",
+      "SystemMessage",
+      "ToolCallMessage",
+      "ToolReturnMessage",
+      "UserMessage"
+    ],
+    "LettaMessageBase": [
+      "ApprovalRequestMessage",
+      "ApprovalResponseMessage",
+      "AssistantMessage",
+      "EventMessage",
+      "HiddenReasoningMessage",
+      "ReasoningMessage",
+      "SummaryMessage",
+      "SystemMessage",
+      "ToolCallMessage",
+      "ToolReturnMessage",
+      "UserMessage"
+    ],
+    "LettaUserMessageContent": [
+      "ImageContent",
+      "TextContent"
     ],
     "MessageApproval": [
       "ApprovalReturn",

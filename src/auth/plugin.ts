@@ -11,6 +11,7 @@ import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../securi
 import { keyFromAuthorization } from './api-keys.ts';
 import { tokenFromAuthorization } from './feedback-tokens.ts';
 import type { Principal } from './principal.ts';
+import { isApiPath } from '../http/paths.ts';
 
 export interface ApiKeyAuthOptions {
   /** Checks a well-formed key: its principal, or undefined for an unknown, revoked or expired key. */
@@ -63,7 +64,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
 
   const plugin: Plugin = {
     async onRequest({ request, url, endResponse, serverContext }) {
-      if (url.pathname !== '/graphql' || request.method === 'OPTIONS') return;
+      if (!isApiPath(url.pathname) || request.method === 'OPTIONS') return;
       if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
       const requestId = requestIdOf(request);
       const address = clientAddress(request, serverContext, options.trustProxyHops);

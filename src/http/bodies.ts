@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 
 import type { ErrorCode } from '../error-codes.ts';
 import { errorResponse } from './responses.ts';
+import { GRAPHQL_PATH } from './paths.ts';
 
 const UNSUPPORTED = 'UNSUPPORTED_MEDIA_TYPE' satisfies ErrorCode;
 
@@ -12,7 +13,7 @@ const UNSUPPORTED = 'UNSUPPORTED_MEDIA_TYPE' satisfies ErrorCode;
  */
 export const requestBodies: Plugin = {
   onRequest({ request, url, endResponse }) {
-    if (url.pathname !== '/graphql' || request.method !== 'POST') return;
+    if (url.pathname !== GRAPHQL_PATH || request.method !== 'POST') return;
     const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
     if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
       endResponse(errorResponse(415, `Content-Encoding "${encoding.slice(0, 40)}" is not supported: send the request body uncompressed.`, UNSUPPORTED));

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import { bindRequestScope, requestScope, scopeOf, type RequestScope } from '../db/request-scope.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse } from './responses.ts';
+import { isApiPath } from './paths.ts';
 
 /**
  * Bounds every GraphQL request by a deadline. When it passes, the client gets 504 TIMEOUT at once, execution
@@ -16,7 +17,7 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
   const timedOut = () => errorResponse(504, `The request took longer than ${timeoutMs} ms and was stopped.`, 'TIMEOUT');
   return {
     onRequest({ request, url, requestHandler, setRequestHandler }) {
-      if (url.pathname !== '/graphql') return;
+      if (!isApiPath(url.pathname)) return;
       // One signal for both ends of a request: its deadline, and its client going away. (Not AbortSignal.any:
       // on Node 20 the signals it makes are kept alive long after their request, a leak under load.)
       const deadline = new AbortController();

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import { describeError } from '../logger.ts';
 import type { RequestLimiter } from '../security/rate-limits.ts';
 import { errorResponse, response } from './responses.ts';
+import { GRAPHQL_PATH } from './paths.ts';
 
 const DEFAULT_QUERY = `# steps-gateway: press the run button to list the newest steps.
 query NewestSteps {
@@ -96,7 +97,7 @@ export function graphiql(options: GraphiqlOptions): Plugin {
 
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
-      if (url.pathname !== '/graphql' || !asksForPage(request)) return;
+      if (url.pathname !== GRAPHQL_PATH || !asksForPage(request)) return;
       if (!options.enabled) {
         endResponse(
           errorResponse(404, 'GraphiQL is off on this gateway (GRAPHIQL=true serves it). The API answers GraphQL requests here: POST them as JSON.', 'NOT_FOUND'),

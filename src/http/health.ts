@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Database } from '../db/database.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse, jsonResponse } from './responses.ts';
+import { isApiPath } from './paths.ts';
 
 /** Whether the process is shutting down: it finishes what it has, and takes nothing new. */
 export interface Lifecycle {
@@ -19,9 +20,9 @@ export function healthEndpoints(db: Database, logger: Logger, requestIdOf: (requ
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/healthz') {
         endResponse(jsonResponse(200, { status: 'ok' }));
-      } else if (url.pathname !== '/graphql' && url.pathname !== '/readyz') {
+      } else if (!isApiPath(url.pathname) && url.pathname !== '/readyz') {
         // Yoga would also serve GraphQL at `/graphql/` and the like, past the checks that match `/graphql`.
-        endResponse(errorResponse(404, 'Not found: the API is at /graphql.', 'NOT_FOUND'));
+        endResponse(errorResponse(404, 'Not found: the API is at /graphql (and Letta\'s REST API for steps under /v1/steps).', 'NOT_FOUND'));
       } else if (lifecycle.draining) {
         endResponse(
           url.pathname === '/readyz'

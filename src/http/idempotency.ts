@@ -9,6 +9,7 @@ import { inRequestScope, requestScope, scopeOf } from '../db/request-scope.ts';
 import { failureResponse } from '../errors.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { errorResponse, response } from './responses.ts';
+import { GRAPHQL_PATH } from './paths.ts';
 
 /** How long a response is remembered for its key. */
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -79,7 +80,7 @@ export function idempotencyKeys(options: {
 
   return {
     async onRequest({ request, url, endResponse }) {
-      if (url.pathname !== '/graphql' || request.method !== 'POST') return;
+      if (url.pathname !== GRAPHQL_PATH || request.method !== 'POST') return;
       const key = request.headers.get('idempotency-key');
       if (key === null) return;
       if (!KEY.test(key)) {

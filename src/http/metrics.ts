@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { errorResponse, response } from './responses.ts';
+import { isApiPath } from './paths.ts';
 
 /** Operation names become label values: a client could otherwise mint a time series per request. */
 const MAX_OPERATION_NAMES = 100;
@@ -100,7 +101,7 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
         }
         return endResponse(response(await registry.metrics(), 200, { 'content-type': registry.contentType }));
       }
-      if (url.pathname === '/graphql') seen.set(request, { started: performance.now(), operation: 'unknown', type: 'unknown', counted: false });
+      if (isApiPath(url.pathname)) seen.set(request, { started: performance.now(), operation: 'unknown', type: 'unknown', counted: false });
     },
     onParams({ request, params }) {
       const entry = seen.get(request);

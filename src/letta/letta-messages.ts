@@ -62,7 +62,7 @@ export interface LettaToolReturn {
   /** The tool return value: a string, or text and image parts. */
   toolReturn: string | (TextPart | ImagePart)[];
   status: ToolReturnStatus;
-  toolCallId: string | null;
+  toolCallId: string;
   stdout: string[] | null;
   stderr: string[] | null;
 }
@@ -84,7 +84,7 @@ interface Common {
   /** Its position among the LettaMessages of its row, from 0 in list order: with `id`, what identifies it. */
   index: number;
   /** Its row's created_at (UTC, microseconds). */
-  date: string | null;
+  date: string;
   name: string | null;
   otid: string | null;
   senderId: string | null;
@@ -112,7 +112,7 @@ export type LettaMessage = Common &
         messageType: 'tool_return_message';
         toolReturn: string;
         status: ToolReturnStatus;
-        toolCallId: string | null;
+        toolCallId: string;
         stdout: string[] | null;
         stderr: string[] | null;
         toolReturns: LettaToolReturn[];
@@ -147,6 +147,8 @@ export const CONVERSION_FAILURES = {
   MALFORMED_APPROVAL: 'An approval response with neither approvals nor a decision and the call it decides.',
   MALFORMED_ID: 'A row id that is not `message-<uuid>`, from which Letta derives the otids of the row’s items.',
   TOO_MANY_ITEMS: 'A row that would yield more than 128 items, past what Letta’s otids can number.',
+  NO_DATE: 'A row without `created_at`: every LettaMessage has a date.',
+  NO_TOOL_CALL_ID: 'A tool return that names no tool call.',
 } as const;
 
 export type ConversionFailureReason = keyof typeof CONVERSION_FAILURES;
@@ -234,6 +236,7 @@ type Build = (fields: Partial<Fields>, body: Body) => LettaMessage;
 /** The items of one row in Letta's generation order (before the reversal). */
 function convertRow(read: ReadRow): LettaMessage[] {
   const { row, content, toolCalls } = read;
+  if (row.createdAt === null) throw new Unconvertible('NO_DATE');
   const base: Pick<Common, 'id' | 'index' | 'date'> = { id: row.id, index: 0, date: row.createdAt };
   const nulls: Fields = { name: null, senderId: null, stepId: null, isErr: null, runId: null, otid: null };
   const build: Build = (fields, body) => ({ ...base, ...nulls, ...fields, ...body }) as never;
@@ -374,7 +377,7 @@ function toolReturnItem(read: ReadRow, all: Fields, build: Build): LettaMessage 
         kind: 'LettaToolReturn',
         toolReturn: record.funcResponseParts ?? parsed.message,
         status: parsed.status,
-        toolCallId: record.toolCallId,
+        toolCallId: callIdOf(record.toolCallId),
         stdout: record.stdout,
         stderr: record.stderr,
       };
@@ -384,7 +387,7 @@ function toolReturnItem(read: ReadRow, all: Fields, build: Build): LettaMessage 
     const only = content[0];
     if (content.length !== 1 || only?.kind !== 'TextContent') throw new Unconvertible('NO_TOOL_RETURN');
     const parsed = parseToolResponse(only.text);
-    toolReturns = [{ kind: 'LettaToolReturn', toolReturn: parsed.message, status: parsed.status, toolCallId: row.toolCallId, stdout: null, stderr: null }];
+    toolReturns = [{ kind: 'LettaToolReturn', toolReturn: parsed.message, status: parsed.status, toolCallId: callIdOf(row.toolCallId), stdout: null, stderr: null }];
   }
   const first = toolReturns[0]!;
   const text = typeof first.toolReturn === 'string' ? first.toolReturn : toolReturnText(first.toolReturn);
@@ -393,6 +396,11 @@ function toolReturnItem(read: ReadRow, all: Fields, build: Build): LettaMessage 
     { ...all, otid },
     { kind: 'ToolReturnMessage', messageType: 'tool_return_message', toolReturn: text, status: first.status, toolCallId: first.toolCallId, stdout: first.stdout, stderr: first.stderr, toolReturns },
   );
+}
+
+function callIdOf(id: string | null): string {
+  if (id === null || id === '') throw new Unconvertible('NO_TOOL_CALL_ID');
+  return id;
 }
 
 const responseOf = (record: ToolReturnRecord): string | (TextPart | ImagePart)[] | null => record.funcResponseParts ?? record.funcResponse;
@@ -413,7 +421,7 @@ function approvalResponse(row: MessageRow): Body<Extract<LettaMessage, { kind: '
               // Here Letta keeps the stored status, and shows any response as text.
               toolReturn: parseToolResponse(responseOf(approval)).message,
               status: approval.status,
-              toolCallId: approval.toolCallId,
+              toolCallId: callIdOf(approval.toolCallId),
               stdout: approval.stdout,
               stderr: approval.stderr,
             },

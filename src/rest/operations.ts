@@ -1,86 +1,44 @@
 /**
- * The GraphQL operations behind Letta's REST routes for steps, and the mapping of their results to the JSON
- * Letta's API returns (snake_case, lower-case enum values). Each route runs one of these through the same
- * executor as any GraphQL request (see rest/plugin.ts).
+ * The GraphQL operations behind Letta's REST routes for steps (written in rest/operations.graphql, typed by
+ * `npm run codegen` into rest/generated.ts), and the mapping of their results to the JSON Letta's API returns
+ * (snake_case, lower-case enum values), typed so that it must fit `@letta-ai/letta-client`'s own types (a
+ * test checks it). Each route runs one of these through the same executor as any GraphQL request.
  */
+import { print } from 'graphql';
 
-const TOOL_RETURN_PARTS = `__typename
-    ... on TextContent { text signature }
-    ... on ImageContent { source { __typename ... on UrlImageSource { url } ... on Base64ImageSource { data mediaType detail } ... on LettaImageSource { fileId mediaType data detail } } }`;
+import {
+  LettaListStepsDocument,
+  LettaMessageFieldsFragmentDoc,
+  LettaRetrieveStepDocument,
+  LettaStepFeedbackDocument,
+  LettaStepMessagesDocument,
+  LettaStepMetricsDocument,
+  LettaStepTraceDocument,
+  type LettaMessageFieldsFragment,
+  type LettaPartFieldsFragment,
+  type LettaStepFieldsFragment,
+  type LettaStepMetricsQuery,
+  type LettaStepTraceQuery,
+  type LettaToolCallFieldsFragment,
+  type LettaToolReturnFieldsFragment,
+} from './generated.ts';
 
-/** Every field of every LettaMessage. */
-export const LETTA_MESSAGE_FRAGMENT = `fragment LettaToolReturnFields on LettaToolReturn {
-  toolReturn
-  toolReturnParts { ${TOOL_RETURN_PARTS} }
-  status toolCallId stdout stderr
-}
-
-fragment LettaMessageFields on LettaMessage {
-  __typename
-  ... on LettaMessageBase { id index date name messageType otid senderId stepId isErr seqId runId }
-  ... on SystemMessage { content }
-  ... on UserMessage { content contentParts { ${TOOL_RETURN_PARTS} } }
-  ... on AssistantMessage { content contentParts { __typename text signature } }
-  ... on ReasoningMessage { source reasoning signature }
-  ... on HiddenReasoningMessage { state hiddenReasoning }
-  ... on ToolCallMessage { toolCall { name arguments toolCallId } toolCalls { name arguments toolCallId } }
-  ... on ToolReturnMessage { toolReturn status toolCallId stdout stderr toolReturns { ...LettaToolReturnFields } }
-  ... on ApprovalRequestMessage { toolCall { name arguments toolCallId } toolCalls { name arguments toolCallId } }
-  ... on ApprovalResponseMessage {
-    approvals { __typename ... on ApprovalReturn { approve toolCallId reason } ... on LettaToolReturn { ...LettaToolReturnFields } }
-    approve approvalRequestId reason
-  }
-  ... on SummaryMessage { summary compactionStats { trigger contextTokensBefore contextTokensAfter contextWindow messagesCountBefore messagesCountAfter } }
-  ... on EventMessage { eventType eventData }
-}`;
-
-const STEP_FRAGMENT = `fragment LettaStepFields on Step {
-  id origin organizationId providerId runId agentId providerName providerCategory model modelHandle modelEndpoint
-  contextWindowLimit completionTokens promptTokens totalTokens cachedInputTokens cacheWriteTokens reasoningTokens
-  completionTokensDetails promptTokensDetails stopReason tags tid traceId requestId feedback errorType errorData status projectId
-}`;
-
+/** Each route's operation as the text it sends (its fragments included). */
 export const REST_OPERATIONS = {
-  LettaListSteps: `query LettaListSteps($first: Int, $after: String, $last: Int, $before: String, $filter: StepFilter, $orderBy: StepOrder) {
-  steps(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) { nodes { ...LettaStepFields } }
-}
-${STEP_FRAGMENT}`,
-  LettaRetrieveStep: `query LettaRetrieveStep($id: ID!) { step(id: $id) { ...LettaStepFields } }
-${STEP_FRAGMENT}`,
-  LettaStepMetrics: `query LettaStepMetrics($id: ID!) {
-  step(id: $id) {
-    id
-    metrics { id organizationId providerId runId agentId stepStartNs llmRequestStartNs llmRequestNs toolExecutionNs stepNs baseTemplateId templateId projectId }
-  }
-}`,
-  LettaStepTrace: `query LettaStepTrace($id: ID!) {
-  step(id: $id) {
-    id
-    trace {
-      id requestJson responseJson stepId agentId agentTags callType runId source orgId userId compactionSettings llmConfig
-      createdById lastUpdatedById createdAt updatedAt latencyMs
-    }
-  }
-}`,
-  LettaStepMessages: `query LettaStepMessages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
-  step(id: $id) {
-    id
-    lettaMessages(first: $first, after: $after, last: $last, before: $before) {
-      pageInfo { hasNextPage hasPreviousPage }
-      nodes { ...LettaMessageFields }
-      skipped { messageId }
-    }
-  }
-}
-${LETTA_MESSAGE_FRAGMENT}`,
-  LettaStepFeedback: `mutation LettaStepFeedback($input: SetStepFeedbackInput!) { setStepFeedback(input: $input) { step { ...LettaStepFields } } }
-${STEP_FRAGMENT}`,
+  LettaListSteps: print(LettaListStepsDocument),
+  LettaRetrieveStep: print(LettaRetrieveStepDocument),
+  LettaStepMetrics: print(LettaStepMetricsDocument),
+  LettaStepTrace: print(LettaStepTraceDocument),
+  LettaStepMessages: print(LettaStepMessagesDocument),
+  LettaStepFeedback: print(LettaStepFeedbackDocument),
 } as const;
 
 export type RestOperation = keyof typeof REST_OPERATIONS;
 
-type Json = Record<string, any>;
-const lower = (value: string | null | undefined) => (value == null ? null : value.toLowerCase());
+/** Every field of every LettaMessage, as a fragment `LettaMessageFields` (with the fragments it spreads). */
+export const LETTA_MESSAGE_FRAGMENT = print(LettaMessageFieldsFragmentDoc);
+
+const lower = <Value extends string>(value: Value | null) => (value === null ? null : (value.toLowerCase() as Lowercase<Value>));
 
 /** A 64-bit integer written as a JSON number, digit for digit (JSON.stringify would go through a float). */
 export class JsonInteger {
@@ -98,10 +56,11 @@ export function jsonText(value: unknown): string {
   return text.replace(/"\\u0000(\d+)\\u0000"/g, (_match, index: string) => integers[Number(index)]!);
 }
 
-const integer = (digits: string | null) => (digits === null ? null : new JsonInteger(digits));
+/** Typed as the number it is written as. */
+const integer = (digits: string | null) => (digits === null ? null : (new JsonInteger(digits) as unknown as number));
 
 /** Letta's `Step`. */
-export function stepJson(step: Json): Json {
+export function stepJson(step: LettaStepFieldsFragment) {
   return {
     id: step.id,
     origin: step.origin,
@@ -134,12 +93,12 @@ export function stepJson(step: Json): Json {
     status: lower(step.status),
     project_id: step.projectId,
     // Deprecated by Letta, and always empty there: the messages are at /v1/steps/{step_id}/messages.
-    messages: [],
+    messages: [] as never[],
   };
 }
 
 /** Letta's `StepMetrics`: the nanosecond counts as JSON integers, exactly. */
-export function metricsJson(metrics: Json): Json {
+export function metricsJson(metrics: NonNullable<NonNullable<LettaStepMetricsQuery['step']>['metrics']>) {
   return {
     id: metrics.id,
     organization_id: metrics.organizationId,
@@ -158,11 +117,11 @@ export function metricsJson(metrics: Json): Json {
 }
 
 /** Letta's `ProviderTrace`. */
-export function traceJson(trace: Json): Json {
+export function traceJson(trace: NonNullable<NonNullable<LettaStepTraceQuery['step']>['trace']>) {
   return {
     id: trace.id,
-    request_json: trace.requestJson,
-    response_json: trace.responseJson,
+    request_json: trace.requestJson as Record<string, unknown>,
+    response_json: trace.responseJson as Record<string, unknown>,
     step_id: trace.stepId,
     agent_id: trace.agentId,
     agent_tags: trace.agentTags,
@@ -171,52 +130,51 @@ export function traceJson(trace: Json): Json {
     source: trace.source,
     org_id: trace.orgId,
     user_id: trace.userId,
-    compaction_settings: trace.compactionSettings,
-    llm_config: trace.llmConfig,
+    compaction_settings: trace.compactionSettings as Record<string, unknown> | null,
+    llm_config: trace.llmConfig as Record<string, unknown> | null,
     // Never stored: Letta's own server returns null too.
     billing_context: null,
     latency_ms: trace.latencyMs,
     created_by_id: trace.createdById,
     last_updated_by_id: trace.lastUpdatedById,
-    created_at: trace.createdAt,
+    // Letta's traces always have one; a row without one leaves it out.
+    created_at: trace.createdAt ?? undefined,
     updated_at: trace.updatedAt,
   };
 }
 
-function partJson(part: Json): Json {
-  if (part.__typename === 'TextContent') return { type: 'text', text: part.text, signature: part.signature };
-  const source: Json = part.source;
+function partJson(part: LettaPartFieldsFragment) {
+  if (part.__typename === 'TextContent') return { type: 'text' as const, text: part.text, signature: part.signature };
+  const { source } = part;
   switch (source.__typename) {
     case 'UrlImageSource':
-      return { type: 'image', source: { type: 'url', url: source.url } };
+      return { type: 'image' as const, source: { type: 'url' as const, url: source.url } };
     case 'Base64ImageSource':
-      return { type: 'image', source: { type: 'base64', media_type: source.mediaType, data: source.data, detail: source.detail } };
+      return { type: 'image' as const, source: { type: 'base64' as const, media_type: source.mediaType!, data: source.data!, detail: source.detail } };
     default:
-      return { type: 'image', source: { type: 'letta', file_id: source.fileId, media_type: source.mediaType, data: source.data, detail: source.detail } };
+      return { type: 'image' as const, source: { type: 'letta' as const, file_id: source.fileId, media_type: source.mediaType, data: source.data, detail: source.detail } };
   }
 }
 
-const contentJson = (item: Json) => item.content ?? (item.contentParts as Json[]).map(partJson);
-const toolCallJson = (call: Json) => ({ name: call.name, arguments: call.arguments, tool_call_id: call.toolCallId });
-const toolReturnJson = (record: Json) => ({
-  type: 'tool',
-  tool_return: record.toolReturn ?? (record.toolReturnParts as Json[]).map(partJson),
-  status: lower(record.status),
-  tool_call_id: record.toolCallId,
+const toolCallJson = (call: LettaToolCallFieldsFragment) => ({ name: call.name, arguments: call.arguments, tool_call_id: call.toolCallId });
+const toolReturnJson = (record: LettaToolReturnFieldsFragment) => ({
+  type: 'tool' as const,
+  tool_return: record.toolReturn ?? (record.toolReturnParts ?? []).map(partJson),
+  status: lower(record.status)!,
+  tool_call_id: record.toolCallId!,
   stdout: record.stdout,
   stderr: record.stderr,
 });
 
 /** Letta writes a LettaMessage's date to the second, with an explicit UTC offset. */
-const lettaDate = (date: string | null) => (date === null ? null : `${date.slice(0, 19)}+00:00`);
+const lettaDate = (date: string) => `${date.slice(0, 19)}+00:00`;
 
 /** A LettaMessage as Letta's API returns it. */
-export function lettaMessageJson(item: Json): Json {
+export function lettaMessageJson(item: LettaMessageFieldsFragment) {
   const common = {
     id: item.id,
     date: lettaDate(item.date),
     name: item.name,
-    message_type: lower(item.messageType),
     otid: item.otid,
     sender_id: item.senderId,
     step_id: item.stepId,
@@ -226,21 +184,25 @@ export function lettaMessageJson(item: Json): Json {
   };
   switch (item.__typename) {
     case 'SystemMessage':
+      return { ...common, message_type: 'system_message' as const, content: item.content! };
     case 'UserMessage':
+      return { ...common, message_type: 'user_message' as const, content: item.content ?? (item.contentParts ?? []).map(partJson) };
     case 'AssistantMessage':
-      return { ...common, content: contentJson(item) };
+      return { ...common, message_type: 'assistant_message' as const, content: item.content ?? (item.contentParts ?? []).map((part) => ({ type: 'text' as const, text: part.text, signature: part.signature })) };
     case 'ReasoningMessage':
-      return { ...common, source: lower(item.source), reasoning: item.reasoning, signature: item.signature };
+      return { ...common, message_type: 'reasoning_message' as const, source: lower(item.source)!, reasoning: item.reasoning, signature: item.signature };
     case 'HiddenReasoningMessage':
-      return { ...common, state: lower(item.state), hidden_reasoning: item.hiddenReasoning };
+      return { ...common, message_type: 'hidden_reasoning_message' as const, state: lower(item.state)!, hidden_reasoning: item.hiddenReasoning };
     case 'ToolCallMessage':
+      return { ...common, message_type: 'tool_call_message' as const, tool_call: toolCallJson(item.toolCall), tool_calls: item.toolCalls?.map(toolCallJson) ?? null };
     case 'ApprovalRequestMessage':
-      return { ...common, tool_call: toolCallJson(item.toolCall), tool_calls: item.toolCalls?.map(toolCallJson) ?? null };
+      return { ...common, message_type: 'approval_request_message' as const, tool_call: toolCallJson(item.toolCall), tool_calls: item.toolCalls?.map(toolCallJson) ?? null };
     case 'ToolReturnMessage':
       return {
         ...common,
+        message_type: 'tool_return_message' as const,
         tool_return: item.toolReturn,
-        status: lower(item.status),
+        status: lower(item.status)!,
         tool_call_id: item.toolCallId,
         stdout: item.stdout,
         stderr: item.stderr,
@@ -249,18 +211,22 @@ export function lettaMessageJson(item: Json): Json {
     case 'ApprovalResponseMessage':
       return {
         ...common,
+        message_type: 'approval_response_message' as const,
         approvals:
-          item.approvals?.map((approval: Json) =>
-            approval.__typename === 'ApprovalReturn' ? { type: 'approval', tool_call_id: approval.toolCallId, approve: approval.approve, reason: approval.reason } : toolReturnJson(approval),
+          item.approvals?.map((approval) =>
+            approval.__typename === 'ApprovalReturn'
+              ? { type: 'approval' as const, tool_call_id: approval.toolCallId!, approve: approval.approve, reason: approval.reason }
+              : toolReturnJson(approval),
           ) ?? null,
         approve: item.approve,
         approval_request_id: item.approvalRequestId,
         reason: item.reason,
       };
     case 'SummaryMessage': {
-      const stats: Json | null = item.compactionStats;
+      const stats = item.compactionStats;
       return {
         ...common,
+        message_type: 'summary_message' as const,
         summary: item.summary,
         compaction_stats:
           stats === null
@@ -275,7 +241,7 @@ export function lettaMessageJson(item: Json): Json {
               },
       };
     }
-    default:
-      return { ...common, event_type: lower(item.eventType), event_data: item.eventData };
+    case 'EventMessage':
+      return { ...common, message_type: 'event_message' as const, event_type: lower(item.eventType)!, event_data: item.eventData as Record<string, unknown> };
   }
 }

@@ -68,7 +68,8 @@ const LettaToolReturnType = builder.objectRef<LettaToolReturn>('LettaToolReturn'
       resolve: (record) => (typeof record.toolReturn === 'string' ? null : record.toolReturn),
     }),
     status: t.field({ type: ToolReturnStatusEnum, description: 'The status of the tool call.', resolve: (record) => record.status }),
-    toolCallId: t.exposeString('toolCallId', { nullable: true, description: 'The id of the tool call.' }),
+    // Nullable only so that it merges with ApprovalReturn.toolCallId in one selection over LettaApproval.
+    toolCallId: t.exposeString('toolCallId', { nullable: true, description: 'The id of the tool call. Always present.' }),
     stdout: t.exposeStringList('stdout', { nullable: true, description: 'Captured stdout (e.g. prints, logs) from the tool invocation.' }),
     stderr: t.exposeStringList('stderr', { nullable: true, description: 'Captured stderr from the tool invocation.' }),
   }),
@@ -107,7 +108,7 @@ export const LettaMessageBaseInterface = builder.interfaceRef<LettaMessage>('Let
     index: t.exposeInt('index', {
       description: 'The position of this LettaMessage among those of its message row, from 0 in list order. With `id`, what identifies it.',
     }),
-    date: t.field({ type: 'DateTime', nullable: true, description: 'The date the message was created.', resolve: (item) => item.date }),
+    date: t.field({ type: 'DateTime', description: 'The date the message was created.', resolve: (item) => item.date }),
     name: t.exposeString('name', { nullable: true, description: 'The name of the sender of the message.' }),
     messageType: t.field({ type: LettaMessageTypeEnum, description: 'The type of the message.', resolve: (item) => item.messageType }),
     otid: t.exposeString('otid', {
@@ -179,7 +180,6 @@ const members = [
     toolReturn: t.exposeString('toolReturn', { description: 'The return value of the tool (of the first return, as text).', deprecationReason: TOOL_RETURN_DEPRECATED }),
     status: t.field({ type: ToolReturnStatusEnum, description: 'The status of the tool call.', deprecationReason: TOOL_RETURN_DEPRECATED, resolve: (item) => item.status }),
     toolCallId: t.exposeString('toolCallId', {
-      nullable: true,
       description: 'A unique identifier for the tool call that generated this message.',
       deprecationReason: TOOL_RETURN_DEPRECATED,
     }),

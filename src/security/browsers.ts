@@ -3,6 +3,7 @@ import { createGraphQLError, type CORSOptions, type Plugin } from 'graphql-yoga'
 
 import type { ErrorCode } from '../error-codes.ts';
 import type { SecurityConfig } from '../config.ts';
+import { isLettaApiPath } from '../http/paths.ts';
 
 /**
  * Headers that mark a request as sent by a script (a browser must preflight them), any one of which lets a
@@ -18,6 +19,9 @@ export function csrfPrevention(): Plugin {
   const check = useCSRFPrevention({ requestHeaders: CSRF_HEADERS }).onRequestParse!;
   return {
     onRequestParse(payload) {
+      // Letta's REST routes need the key in a header, which no cross-site form or link can send: a browser
+      // must preflight them.
+      if (isLettaApiPath(payload.url.pathname)) return;
       try {
         return check(payload as never);
       } catch {
@@ -44,7 +48,8 @@ export function corsPolicy(security: Pick<SecurityConfig, 'corsOrigins' | 'corsC
     return {
       origin: [origin],
       credentials: security.corsCredentials,
-      methods: ['GET', 'POST'],
+      // PATCH for Letta's feedback route.
+      methods: ['GET', 'POST', 'PATCH'],
       allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', 'idempotency-key', ...CSRF_HEADERS],
       exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
       maxAge: 600,
