@@ -85,11 +85,14 @@ export function createGateway({
     authFailureLimiter: createAuthFailureLimiter(security.authFailuresPerMinute, redis),
     trustProxyHops: security.trustProxyHops,
   });
+  const rest = lettaRest({ maxBodyBytes: security.maxBodyBytes, logger, requestIdOf: ids.idOf, trustedDocumentsOnly: security.trustedDocuments !== undefined });
   const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);
   // The operations behind Letta's REST routes are the gateway's own: trusted wherever documents are.
   for (const document of Object.values(REST_OPERATIONS)) trusted?.set(documentId(document), document);
 
   const plugins: Plugin[] = [
+    // Before anything keys its state by the request: the request a REST PATCH is carried as.
+    rest.patches,
     // First to see every result, so that what the others count and log is what the client gets.
     clientErrorMessages,
     ids.plugin,
@@ -107,7 +110,7 @@ export function createGateway({
     requestDeadline(db, requestTimeoutMs, logger, ids.idOf),
     auth.plugin,
     // Letta's REST routes: each runs as a GraphQL request from here on (rest/plugin.ts).
-    lettaRest({ maxBodyBytes: security.maxBodyBytes, trustedDocumentsOnly: trusted !== undefined }),
+    rest.routes,
     idempotencyKeys({
       db,
       logger,

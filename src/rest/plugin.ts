@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 
 import type { ErrorCode } from '../error-codes.ts';
 import { isLettaApiPath } from '../http/paths.ts';
+import { describeError, type Logger } from '../logger.ts';
 import { response, UNEXPECTED } from '../http/responses.ts';
 import { isId } from '../letta/ids.ts';
 import { parseDateTime } from '../schema/scalars.ts';
@@ -247,10 +248,12 @@ function feedback(stepId: string, body: unknown): RestCall {
     if (!Array.isArray(given.tags) || !given.tags.every((tag) => typeof tag === 'string')) throw new ParameterError('body', 'tags', '"tags" must be a list of strings.');
     input.tags = given.tags;
   }
+  // Nothing to change (`{}`): the step as it is, where Letta's server would clear its feedback.
+  if (Object.keys(input).length === 1) return { ...retrieveStep(new URLSearchParams(), stepId), parameters: { id: ['path', 'step_id'] } };
   return {
     operation: 'LettaStepFeedback',
     variables: { input },
-    parameters: { 'input.tags': ['body', 'tags'], 'input.feedback': ['body', 'feedback'], 'input.stepId': ['path', 'step_id'] },
+    parameters: { tags: ['body', 'tags'], removeTags: ['body', 'tags'], feedback: ['body', 'feedback'], stepId: ['path', 'step_id'] },
     respond: (data: LettaStepFeedbackMutation) => ({ status: 200, body: stepJson(data.setStepFeedback.step) }),
   };
 }
@@ -272,8 +275,10 @@ const single = <Step>(operation: RestOperation, respond: (step: Step, stepId: st
 };
 
 /** Letta's routes for steps, by the path below `/v1/steps/{step_id}`; '' is the step itself. */
+const retrieveStep = single('LettaRetrieveStep', (step: NonNullable<LettaRetrieveStepQuery['step']>) => ({ status: 200, body: stepJson(step) }));
+
 const STEP_ROUTES: Record<string, Route> = {
-  '': { method: 'GET', call: single('LettaRetrieveStep', (step: NonNullable<LettaRetrieveStepQuery['step']>) => ({ status: 200, body: stepJson(step) })) },
+  '': { method: 'GET', call: retrieveStep },
   metrics: { method: 'GET', call: single('LettaStepMetrics', (step: NonNullable<LettaStepMetricsQuery['step']>, id) => (step.metrics === null ? notFound('StepMetrics', id) : { status: 200, body: metricsJson(step.metrics) })) },
   // A step without a trace has none (null); a step that does not exist is 404.
   trace: { method: 'GET', call: single('LettaStepTrace', (step: NonNullable<LettaStepTraceQuery['step']>) => ({ status: 200, body: step.trace === null ? null : traceJson(step.trace) })) },
@@ -308,13 +313,26 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   INTERNAL_SERVER_ERROR: 500,
 };
 
-async function readBody(request: Request, maxBytes: number): Promise<unknown> {
+/** The body as text, or null past `maxBytes` (read no further). */
+async function readAtMost(request: Request, maxBytes: number): Promise<string | null> {
+  if (request.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readBody(request: Request, read: (maxBytes: number) => Promise<string | null>, maxBytes: number): Promise<unknown> {
   const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
     throw Object.assign(new ParameterError('body', 'body', 'Send the request body uncompressed.'), { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes) {
+  const text = Number(request.headers.get('content-length') ?? 0) > maxBytes ? null : await read(maxBytes);
+  if (text === null) {
     throw Object.assign(new ParameterError('body', 'body', `The body is over the limit of ${maxBytes} bytes.`), { status: 413, code: 'REQUEST_ENTITY_TOO_LARGE' });
   }
   try {
@@ -326,35 +344,57 @@ async function readBody(request: Request, maxBytes: number): Promise<unknown> {
 
 export interface LettaRestOptions {
   maxBodyBytes: number;
+  logger: Logger;
+  requestIdOf: (request: Request) => string;
   /** When only trusted documents run, the routes send their operations by id (the gateway trusts its own). */
   trustedDocumentsOnly: boolean;
 }
 
 /**
- * Serves Letta's REST routes through the GraphQL pipeline. Place it after the plugins that act on every API
- * request before execution (request ids, deadline, tracing, authentication): it runs the request there and
- * then, so that GraphQL's own route checks never see it.
+ * Serves Letta's REST routes through the GraphQL pipeline, as two plugins. `patches` goes first of all: a
+ * PATCH is carried through the pipeline as a POST (GraphQL over HTTP takes no other method), the same
+ * request for every plugin after it. `routes` goes after the plugins that act on every API request before
+ * execution (request ids, deadline, tracing, authentication): it checks the route and its parameters, and
+ * runs the request there and then, so that GraphQL's own route checks never see it.
  */
-export function lettaRest(options: LettaRestOptions): Plugin {
+export function lettaRest(options: LettaRestOptions): { patches: Plugin; routes: Plugin } {
   const calls = new WeakMap<Request, RestCall>();
-  return {
+  /** The bodies of the PATCHes, by the POST each is carried as (which has none: the route reads it from here). */
+  const patched = new WeakMap<Request, (maxBytes: number) => Promise<string | null>>();
+  const methodOf = (request: Request) => (patched.has(request) ? 'PATCH' : request.method);
+  const patches: Plugin = {
+    onRequest({ request, url, setRequest, fetchAPI }) {
+      if (!isLettaApiPath(url.pathname) || request.method !== 'PATCH') return;
+      const post = new fetchAPI.Request(request.url, { method: 'POST', headers: request.headers, signal: request.signal });
+      // Read when the route needs it, after the key is checked.
+      patched.set(post, (maxBytes) => readAtMost(request, maxBytes));
+      setRequest(post);
+    },
+  };
+  const routes: Plugin = {
     async onRequest({ request, url, requestHandler, serverContext, endResponse }) {
       if (!isLettaApiPath(url.pathname) || request.method === 'OPTIONS') return;
       const found = routeOf(url.pathname);
       if (found === undefined) return endResponse(lettaError(404, `Not found: ${url.pathname.slice(0, 200)} is not one of Letta's routes for steps.`, 'NOT_FOUND'));
       const { route, stepId } = found;
-      if (request.method !== route.method) return endResponse(lettaError(405, `Use ${route.method}.`, 'METHOD_NOT_ALLOWED', undefined, { allow: route.method }));
+      if (methodOf(request) !== route.method) return endResponse(lettaError(405, `Use ${route.method}.`, 'METHOD_NOT_ALLOWED', undefined, { allow: route.method }));
       let call: RestCall;
       try {
         if (stepId !== undefined && !LETTA_STEP_ID.test(stepId)) throw new ParameterError('path', 'step_id', "String should match pattern 'step-{uuid4}'.");
-        const body = route.method === 'PATCH' ? await readBody(request, options.maxBodyBytes) : undefined;
+        const read = patched.get(request);
+        const body = read !== undefined ? await readBody(request, read, options.maxBodyBytes) : undefined;
         call = route.call(url.searchParams, stepId, body);
       } catch (error) {
-        if (!(error instanceof ParameterError)) throw error;
+        if (!(error instanceof ParameterError)) {
+          // Nothing a client sent: masked, as GraphQL masks it.
+          options.logger.error('unexpected error', { requestId: options.requestIdOf(request), ...describeError(error) });
+          return endResponse(lettaError(500, UNEXPECTED, 'INTERNAL_SERVER_ERROR'));
+        }
         const { status = 422, code = 'BAD_USER_INPUT' } = error as ParameterError & { status?: number; code?: ErrorCode };
         return endResponse(lettaError(status, error.message, code, [error.location, error.parameter]));
       }
       calls.set(request, call);
+      // The pipeline answers anything that goes wrong in it (masked); this is the request's own handler.
       endResponse(await requestHandler(request, serverContext));
     },
     onRequestParse({ request, setRequestParser }) {
@@ -396,4 +436,5 @@ export function lettaRest(options: LettaRestOptions): Plugin {
       setResponse(lettaError(sent.status, first.message ?? UNEXPECTED, first.extensions?.code ?? 'INTERNAL_SERVER_ERROR', undefined, headers));
     },
   };
+  return { patches, routes };
 }
