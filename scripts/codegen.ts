@@ -60,9 +60,13 @@ async function cacheConfig(): Promise<{ filename: string; content: string }> {
   const schema = buildSchema(await readFile(path.join(root, 'schema.graphql'), 'utf8'));
   const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
   const objects = Object.values(schema.getTypeMap()).filter((type) => isObjectType(type) && !type.name.startsWith('__') && !roots.has(type.name));
-  const isEntity = (type: (typeof objects)[number]) => isObjectType(type) && type.getInterfaces().some((iface) => iface.name === 'Node');
+  const implementing = (type: (typeof objects)[number], name: string) => isObjectType(type) && type.getInterfaces().some((iface) => iface.name === name);
+  const isEntity = (type: (typeof objects)[number]) => implementing(type, 'Node');
+  // A LettaMessage shares its id with the others of its message row: it is one by its id and index.
+  const isLettaMessage = (type: (typeof objects)[number]) => implementing(type, 'LettaMessageBase');
   const entities = objects.filter(isEntity).map((type) => type.name).sort();
-  const embedded = objects.filter((type) => !isEntity(type)).map((type) => type.name).sort();
+  const lettaMessages = objects.filter(isLettaMessage).map((type) => type.name).sort();
+  const embedded = objects.filter((type) => !isEntity(type) && !isLettaMessage(type)).map((type) => type.name).sort();
   const withId = embedded.filter((name) => {
     const type = schema.getType(name);
     return isObjectType(type) && 'id' in type.getFields();
@@ -75,17 +79,25 @@ import type { KeyingConfig } from '@urql/exchange-graphcache';
 export const entityTypes = [${entities.map((name) => `'${name}'`).join(', ')}] as const;
 
 /**
+ * The LettaMessage types: entities too, but several come from one message row and share its \`id\`, so each is
+ * identified by its \`id\` and \`index\` (select both).
+ */
+export const lettaMessageTypes = [${lettaMessages.map((name) => `'${name}'`).join(', ')}] as const;
+
+/**
  * Apollo Client's \`typePolicies\` for the objects that are not entities but have an \`id\` (a provider's id, or
  * the step's for metrics): kept inside their parent rather than normalized by it. Objects without an \`id\` are
  * kept inside their parent anyway. Spread it into your own: \`{ ...typePolicies, Query: { ... } }\`.
  */
 export const typePolicies: TypePolicies = {
 ${withId.map((name) => `  ${name}: { keyFields: false },`).join('\n')}
+${lettaMessages.map((name) => `  ${name}: { keyFields: ['id', 'index'] },`).join('\n')}
 };
 
 /** urql graphcache's \`keys\`: every object that is not an entity is kept inside its parent (no key). */
 export const keys: KeyingConfig = {
 ${embedded.map((name) => `  ${name}: () => null,`).join('\n')}
+${lettaMessages.map((name) => `  ${name}: (message) => (message.id != null && message.index != null ? \`\${String(message.id)}:\${String(message.index)}\` : null),`).join('\n')}
 };
 `;
   return { filename: path.join(root, 'examples/generated/cache-config.ts'), content };

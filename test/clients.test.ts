@@ -11,6 +11,7 @@ import {
   AgentStepsDocument,
   GiveFeedbackDocument,
   StepFeedbackDocument,
+  StepLettaMessagesDocument,
   SubmitFeedbackDocument,
   type AgentStepsQuery,
   type StepFeedbackQuery,
@@ -18,7 +19,7 @@ import {
 import possibleTypes from '../examples/generated/possible-types.ts';
 import { DEFAULT_SECURITY } from '../src/config.ts';
 import { seed } from '../src/db/seed.ts';
-import { createTenant } from './helpers/factories.ts';
+import { createTenant, insertMessage, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serve } from './helpers/http.ts';
 
@@ -30,7 +31,16 @@ import { serve } from './helpers/http.ts';
 let t: TestGateway;
 let server: Awaited<ReturnType<typeof serve>>;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
+let letta: Awaited<ReturnType<typeof createTenant>>;
+let lettaStep: string;
 const STEPS = 150;
+/** The LettaMessages of `lettaStep`, as the server lists them. */
+const LETTA_ITEMS = [
+  ['ToolCallMessage', 0, 'c3'],
+  ['AssistantMessage', 1, null],
+  ['ToolCallMessage', 2, 'c1'],
+];
+const itemsOf = (nodes: any[]) => nodes.map((node) => [node.__typename, node.index, node.toolCalls?.[0]?.toolCallId ?? null]);
 const CONTENT_TYPES = [
   'ImageContent', 'OmittedReasoningContent', 'ReasoningContent', 'RedactedReasoningContent',
   'SummarizedReasoningContent', 'TextContent', 'ToolCallContent', 'ToolReturnContent',
@@ -53,6 +63,15 @@ beforeAll(async () => {
   tenant = await createTenant(t.db, 'Clients');
   await seed(t.db.sql, { organizationId: tenant.organizationId, steps: STEPS, seed: 11 });
   server = await serve(t.gateway);
+  // A message row that Letta shows as three LettaMessages, two of them tool call messages: one id for all.
+  letta = await createTenant(t.db, 'Letta view');
+  lettaStep = await insertStep(t.db, letta.organizationId);
+  const call = (id: string, name: string, args: unknown) => ({ id, type: 'function', function: { name, arguments: JSON.stringify(args) } });
+  await insertMessage(t.db, letta.organizationId, lettaStep, {
+    role: 'assistant',
+    content: [],
+    tool_calls: [call('c1', 'web_search', { q: 'a' }), call('c2', 'send_message', { message: 'Searching twice.' }), call('c3', 'web_search', { q: 'b' })],
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -114,9 +133,9 @@ function expectCompleteParts(steps: StepNode[]) {
 }
 
 describe('Apollo Client 4', () => {
-  const apollo = (withPossibleTypes: boolean, fetchImpl: typeof fetch = fetch) =>
+  const apollo = (withPossibleTypes: boolean, fetchImpl: typeof fetch = fetch, key = tenant.key) =>
     new ApolloClient({
-      link: new HttpLink({ uri: server.url, headers: { authorization: `Bearer ${tenant.key}` }, fetch: fetchImpl }),
+      link: new HttpLink({ uri: server.url, headers: { authorization: `Bearer ${key}` }, fetch: fetchImpl }),
       cache: new InMemoryCache({
         ...(withPossibleTypes ? { possibleTypes: possibleTypes.possibleTypes } : {}),
         typePolicies: { ...typePolicies, Query: { fields: { steps: relayStylePagination(['filter']) } } },
@@ -206,6 +225,20 @@ describe('Apollo Client 4', () => {
     }
   });
 
+  it("keeps each LettaMessage of a message row apart, by the generated keyFields (id and index)", async () => {
+    const client = apollo(true, fetch, letta.key);
+    const result = await client.query({ query: StepLettaMessagesDocument, variables: { id: lettaStep } });
+    const nodes = result.data!.step!.lettaMessages.nodes;
+    expect(new Set(nodes.map((node) => node.id)).size).toBe(1);
+    expect(itemsOf(nodes)).toEqual(LETTA_ITEMS);
+    const id = nodes[0]!.id;
+    expect(Object.keys(client.cache.extract() as object)).toEqual(
+      expect.arrayContaining([`ToolCallMessage:{"id":"${id}","index":0}`, `AssistantMessage:{"id":"${id}","index":1}`, `ToolCallMessage:{"id":"${id}","index":2}`]),
+    );
+    // Read back from the cache alone, the list is still whole.
+    expect(itemsOf(client.readQuery({ query: StepLettaMessagesDocument, variables: { id: lettaStep } })!.step!.lettaMessages.nodes)).toEqual(LETTA_ITEMS);
+  });
+
   it('reports errors as typed GraphQL errors with their codes', async () => {
     const error = await apollo(true)
       .mutate({ mutation: GiveFeedbackDocument, variables: { input: { stepId: 'not-a-step', feedback: 'POSITIVE' } } })
@@ -216,11 +249,11 @@ describe('Apollo Client 4', () => {
 });
 
 describe('urql 6 with graphcache', () => {
-  const urql = (fetchImpl: typeof fetch, headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1' }) =>
+  const urql = (fetchImpl: typeof fetch, headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1' }, key = tenant.key) =>
     new Client({
       url: server.url,
       exchanges: [cacheExchange({ schema: graphcacheSchema, keys, resolvers: { Query: { steps: relayPagination() } } }), fetchExchange],
-      fetchOptions: { headers: { authorization: `Bearer ${tenant.key}`, ...headers } },
+      fetchOptions: { headers: { authorization: `Bearer ${key}`, ...headers } },
       fetch: fetchImpl,
       preferGetMethod: 'within-url-limit',
     });
@@ -264,6 +297,15 @@ describe('urql 6 with graphcache', () => {
     expect(after.feedbackEntries.nodes[0]).toMatchObject({ name: 'urql', score: 1, comment: 'From urql' });
     expect(after.feedbackSummary).toMatchObject({ count: before.feedbackSummary.count + 1, positiveCount: before.feedbackSummary.positiveCount + 1 });
     expect(counter.requests).toBe(requests);
+  });
+
+  it('keeps each LettaMessage of a message row apart, by the generated keys (id and index)', async () => {
+    const client = urql(fetch, undefined, letta.key);
+    const result = await client.query(StepLettaMessagesDocument, { id: lettaStep }).toPromise();
+    expect(result.error).toBeUndefined();
+    expect(itemsOf(result.data!.step!.lettaMessages.nodes)).toEqual(LETTA_ITEMS);
+    const cached = await client.query(StepLettaMessagesDocument, { id: lettaStep }, { requestPolicy: 'cache-only' }).toPromise();
+    expect(itemsOf(cached.data!.step!.lettaMessages.nodes)).toEqual(LETTA_ITEMS);
   });
 
   it('sends short queries as GET, which pass CSRF prevention with its header and are refused without it', async () => {

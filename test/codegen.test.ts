@@ -22,6 +22,7 @@ describe('npm run codegen', () => {
       'examples/generated/operations/graphql.ts',
       'examples/generated/operations/index.ts',
       'examples/generated/possible-types.ts',
+      'src/rest/generated.ts',
     ]);
     for (const file of files) {
       expect(await readFile(file.filename, 'utf8'), `${file.filename} is stale: run "npm run codegen"`).toBe(file.content);

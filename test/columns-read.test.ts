@@ -75,7 +75,8 @@ async function readingEveryColumn<T>(work: () => Promise<T>): Promise<T> {
 
 async function items(model: keyof typeof COLUMNS_READ_BY, selection: string): Promise<any[]> {
   const response = await t.graphql(tenant.key, REACH[model].query(selection));
-  expect(response.body.errors).toBeUndefined();
+  // The seed writes legacy rows that Letta's view cannot show: the only errors there may be, whatever is read.
+  expect((response.body.errors ?? []).filter((error) => error.extensions?.code !== 'UNCONVERTIBLE_MESSAGE')).toEqual([]);
   return REACH[model].items(response.body.data);
 }
 

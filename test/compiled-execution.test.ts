@@ -100,6 +100,7 @@ describe('compiled execution', () => {
       'Query.steps',
       'Step.feedbackEntries',
       'Step.feedbackSummary',
+      'Step.lettaMessages',
       'Step.messages',
     ]);
     let withData = 0;

@@ -94,7 +94,7 @@ describe('CORS', () => {
     const response = await preflight('https://dashboard.example.com');
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://dashboard.example.com');
-    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST');
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, PATCH');
     expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     expect(response.headers.get('vary')).toMatch(/Origin/);

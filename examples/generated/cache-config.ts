@@ -6,46 +6,47 @@ import type { KeyingConfig } from '@urql/exchange-graphcache';
 export const entityTypes = ['FeedbackEntry', 'Message', 'ProviderTrace', 'Step'] as const;
 
 /**
+ * The LettaMessage types: entities too, but several come from one message row and share its `id`, so each is
+ * identified by its `id` and `index` (select both).
+ */
+export const lettaMessageTypes = ['ApprovalRequestMessage', 'ApprovalResponseMessage', 'AssistantMessage', 'EventMessage', 'HiddenReasoningMessage', 'ReasoningMessage', 'SummaryMessage', 'SystemMessage', 'ToolCallMessage', 'ToolReturnMessage', 'UserMessage'] as const;
+
+/**
  * Apollo Client's `typePolicies` for the objects that are not entities but have an `id` (a provider's id, or
  * the step's for metrics): kept inside their parent rather than normalized by it. Objects without an `id` are
  * kept inside their parent anyway. Spread it into your own: `{ ...typePolicies, Query: { ... } }`.
  */
 export const typePolicies: TypePolicies = {
-  ApprovalRequestMessage: { keyFields: false },
-  ApprovalResponseMessage: { keyFields: false },
-  AssistantMessage: { keyFields: false },
-  EventMessage: { keyFields: false },
   FeedbackSubmitter: { keyFields: false },
-  HiddenReasoningMessage: { keyFields: false },
-  ReasoningMessage: { keyFields: false },
   StepMetrics: { keyFields: false },
   SummarizedReasoningContent: { keyFields: false },
-  SummaryMessage: { keyFields: false },
-  SystemMessage: { keyFields: false },
   ToolCall: { keyFields: false },
   ToolCallContent: { keyFields: false },
-  ToolCallMessage: { keyFields: false },
-  ToolReturnMessage: { keyFields: false },
-  UserMessage: { keyFields: false },
+  ApprovalRequestMessage: { keyFields: ['id', 'index'] },
+  ApprovalResponseMessage: { keyFields: ['id', 'index'] },
+  AssistantMessage: { keyFields: ['id', 'index'] },
+  EventMessage: { keyFields: ['id', 'index'] },
+  HiddenReasoningMessage: { keyFields: ['id', 'index'] },
+  ReasoningMessage: { keyFields: ['id', 'index'] },
+  SummaryMessage: { keyFields: ['id', 'index'] },
+  SystemMessage: { keyFields: ['id', 'index'] },
+  ToolCallMessage: { keyFields: ['id', 'index'] },
+  ToolReturnMessage: { keyFields: ['id', 'index'] },
+  UserMessage: { keyFields: ['id', 'index'] },
 };
 
 /** urql graphcache's `keys`: every object that is not an entity is kept inside its parent (no key). */
 export const keys: KeyingConfig = {
-  ApprovalRequestMessage: () => null,
-  ApprovalResponseMessage: () => null,
   ApprovalReturn: () => null,
-  AssistantMessage: () => null,
   Base64ImageSource: () => null,
   CompactionStats: () => null,
   CreateFeedbackTokenPayload: () => null,
   DeleteStepFeedbackPayload: () => null,
-  EventMessage: () => null,
   FeedbackEntryConnection: () => null,
   FeedbackEntryEdge: () => null,
   FeedbackEntryVersion: () => null,
   FeedbackSubmitter: () => null,
   FeedbackSummary: () => null,
-  HiddenReasoningMessage: () => null,
   ImageContent: () => null,
   LettaImageSource: () => null,
   LettaMessageConnection: () => null,
@@ -58,7 +59,6 @@ export const keys: KeyingConfig = {
   OmittedReasoningContent: () => null,
   PageInfo: () => null,
   ReasoningContent: () => null,
-  ReasoningMessage: () => null,
   ReasoningSummary: () => null,
   RedactedReasoningContent: () => null,
   SetStepFeedbackPayload: () => null,
@@ -67,16 +67,22 @@ export const keys: KeyingConfig = {
   StepMetrics: () => null,
   SubmitStepFeedbackPayload: () => null,
   SummarizedReasoningContent: () => null,
-  SummaryMessage: () => null,
-  SystemMessage: () => null,
   TextContent: () => null,
   ToolCall: () => null,
   ToolCallContent: () => null,
   ToolCallFunction: () => null,
-  ToolCallMessage: () => null,
   ToolReturn: () => null,
   ToolReturnContent: () => null,
-  ToolReturnMessage: () => null,
   UrlImageSource: () => null,
-  UserMessage: () => null,
+  ApprovalRequestMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  ApprovalResponseMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  AssistantMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  EventMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  HiddenReasoningMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  ReasoningMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  SummaryMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  SystemMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  ToolCallMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  ToolReturnMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
+  UserMessage: (message) => (message.id != null && message.index != null ? `${String(message.id)}:${String(message.index)}` : null),
 };

@@ -382,8 +382,8 @@ export default {
               "ofType": {
                 "kind": "NON_NULL",
                 "ofType": {
-                  "name": "TextContent",
-                  "kind": "OBJECT",
+                  "name": "LettaMessageContentPart",
+                  "kind": "UNION",
                   "ofType": null
                 }
               }
@@ -1951,6 +1951,20 @@ export default {
         "interfaces": []
       },
       {
+        "kind": "UNION",
+        "name": "LettaMessageContentPart",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "ImageContent"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "TextContent"
+          }
+        ]
+      },
+      {
         "kind": "OBJECT",
         "name": "LettaMessageEdge",
         "fields": [
@@ -2146,20 +2160,6 @@ export default {
           }
         ],
         "interfaces": []
-      },
-      {
-        "kind": "UNION",
-        "name": "LettaUserMessageContent",
-        "possibleTypes": [
-          {
-            "kind": "OBJECT",
-            "name": "ImageContent"
-          },
-          {
-            "kind": "OBJECT",
-            "name": "TextContent"
-          }
-        ]
       },
       {
         "kind": "OBJECT",
@@ -5203,7 +5203,7 @@ export default {
               "ofType": {
                 "kind": "NON_NULL",
                 "ofType": {
-                  "name": "LettaUserMessageContent",
+                  "name": "LettaMessageContentPart",
                   "kind": "UNION",
                   "ofType": null
                 }

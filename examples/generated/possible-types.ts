@@ -37,7 +37,7 @@
       "ToolReturnMessage",
       "UserMessage"
     ],
-    "LettaUserMessageContent": [
+    "LettaMessageContentPart": [
       "ImageContent",
       "TextContent"
     ],
@@ -104,7 +104,7 @@
       "ToolReturnMessage",
       "UserMessage"
     ],
-    "LettaUserMessageContent": [
+    "LettaMessageContentPart": [
       "ImageContent",
       "TextContent"
     ],

@@ -188,7 +188,12 @@ export function lettaMessageJson(item: LettaMessageFieldsFragment) {
     case 'UserMessage':
       return { ...common, message_type: 'user_message' as const, content: item.content ?? (item.contentParts ?? []).map(partJson) };
     case 'AssistantMessage':
-      return { ...common, message_type: 'assistant_message' as const, content: item.content ?? (item.contentParts ?? []).map((part) => ({ type: 'text' as const, text: part.text, signature: part.signature })) };
+      return {
+        ...common,
+        message_type: 'assistant_message' as const,
+        // An assistant message's parts are text.
+        content: item.content ?? (item.contentParts ?? []).flatMap((part) => (part.__typename === 'TextContent' ? [{ type: 'text' as const, text: part.text, signature: part.signature }] : [])),
+      };
     case 'ReasoningMessage':
       return { ...common, message_type: 'reasoning_message' as const, source: lower(item.source)!, reasoning: item.reasoning, signature: item.signature };
     case 'HiddenReasoningMessage':

@@ -39,7 +39,7 @@ import { ApprovalReturnType, ToolResponsePartUnion } from './tool-calls.ts';
  * across the union merges.
  */
 
-const PAGE = { size: 100, max: 500 };
+const PAGE = { size: 50, max: 500 };
 
 type Of<Kind extends LettaMessageKind> = Extract<LettaMessage, { kind: Kind }>;
 
@@ -81,8 +81,8 @@ const LettaApprovalUnion = builder.unionType('LettaApproval', {
   resolveType: (record) => record.kind,
 });
 
-const LettaUserMessageContentUnion = builder.unionType('LettaUserMessageContent', {
-  description: 'A part of a user message: text or an image.',
+const LettaMessageContentPartUnion = builder.unionType('LettaMessageContentPart', {
+  description: 'A part of a user or assistant message: text, or (for a user message) an image.',
   types: [TextContentType, ImageContentType],
   resolveType: (part) => part.kind,
 });
@@ -149,7 +149,7 @@ const members = [
   member('UserMessage', 'A message sent by the user. Never streamed back on a response, only used for cursor pagination.', (t) => ({
     content: t.string({ nullable: true, description: 'The message content sent by the user, when it is a string (else null: see `contentParts`).', resolve: (item) => textOf(item.content) }),
     contentParts: t.field({
-      type: [LettaUserMessageContentUnion],
+      type: [LettaMessageContentPartUnion],
       nullable: true,
       description: 'The message content sent by the user, when it is an array of multi-modal content parts (else null: see `content`).',
       resolve: (item) => partsOf<TextPart | ImagePart>(item.content),
@@ -190,9 +190,10 @@ const members = [
   member('AssistantMessage', 'A message sent by the LLM in response to user input. Used in the LLM context.', (t) => ({
     content: t.string({ nullable: true, description: 'The message content sent by the agent, when it is a string (else null: see `contentParts`).', resolve: (item) => textOf(item.content) }),
     contentParts: t.field({
-      type: [TextContentType],
+      // The type of UserMessage.contentParts, so that the two merge in one selection; here always text.
+      type: [LettaMessageContentPartUnion],
       nullable: true,
-      description: 'The message content sent by the agent, when it is an array of content parts (else null: see `content`).',
+      description: 'The message content sent by the agent, when it is an array of text content parts (else null: see `content`).',
       resolve: (item) => partsOf<TextPart>(item.content),
     }),
   })),
