@@ -117,7 +117,7 @@ describe('compiled execution', () => {
     }
     // Most cases are valid and read real rows, so the comparison covers execution, not only errors.
     expect(withData).toBeGreaterThan(cases.length / 2);
-  });
+  }, 180_000); // Hundreds of requests, each run twice: a time that grows with the schema, not with a slowdown.
 
   it('applies the defaults of input fields to values sent in variables', async () => {
     const query = `query($o: StepOrder) { steps(first: 2, orderBy: $o) { nodes { createdAt } } }`;

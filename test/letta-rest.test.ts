@@ -308,6 +308,39 @@ describe("Letta's routes refuse what they cannot serve, in Letta's shape", () =>
     expect(result.status).toBe(200);
     expect(result.headers.get('x-request-id')).toBe('rest-request-1');
     expect(t.logLines).toContainEqual(expect.objectContaining({ msg: 'request', requestId: 'rest-request-1', operation: 'LettaListSteps', type: 'query', status: 200 }));
+    await get(`/v1/steps/${lettaId('step')}`);
+    const metrics = (await send(`${server.base}/metrics`)).text;
+    expect(metrics).toMatch(/steps_gateway_graphql_requests_total\{operation="LettaListSteps",type="query",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/steps_gateway_graphql_requests_total\{operation="LettaRetrieveStep",type="query",status="404"\} [1-9]/);
+  });
+
+  it('costs what the GraphQL request costs: the key, then one statement (and one to place a step id given as a cursor)', async () => {
+    const page = await t.statements(() => letta.steps.list({ limit: 50 }));
+    expect(page.statements).toHaveLength(2);
+    const after = await t.statements(() => letta.steps.list({ limit: 50, after: steps[3]!.id }));
+    expect(after.statements).toHaveLength(3);
+    const messages = await t.statements(() => letta.steps.messages.list(steps[5]!.id));
+    // The key, the step, and its messages.
+    expect(messages.statements).toHaveLength(3);
+  });
+
+  it('shares the rate limit of the key with GraphQL, and refuses a feedback token as GraphQL does', async () => {
+    const limited = await createTestGateway({ database: t.database, security: { rateLimitPerMinute: 2 } });
+    const limitedServer = await serve(limited.gateway);
+    try {
+      const api = new Letta({ apiKey: tenant.key, baseURL: limitedServer.base, maxRetries: 0 });
+      await api.steps.retrieve(steps[0]!.id);
+      expect((await limited.graphql(tenant.key, '{ steps(first: 1) { nodes { id } } }')).status).toBe(200);
+      const refused = await api.steps.retrieve(steps[0]!.id).catch((error: unknown) => error as APIError);
+      expect(refused).toMatchObject({ status: 429, error: { code: 'RATE_LIMITED', detail: expect.stringContaining('Rate limit') } });
+      expect((refused as APIError).headers?.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      await limitedServer.close();
+    }
+    const made = await t.graphql(tenant.key, `mutation($stepId: ID!) { createFeedbackToken(input: { stepId: $stepId }) { token } }`, { stepId: steps[0]!.id });
+    const token = made.body.data.createFeedbackToken.token as string;
+    const byToken = await send(`${server.base}/v1/steps/${steps[0]!.id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(byToken).toMatchObject({ status: 403, json: { code: 'FORBIDDEN' } });
   });
 });
 

@@ -19,6 +19,18 @@ afterAll(async () => {
 });
 
 describe('OpenTelemetry tracing', () => {
+  it("traces a request to Letta's REST routes as the GraphQL request it runs, named after its operation", async () => {
+    exporter.reset();
+    const response = await t.gateway.fetch('http://gateway.test/v1/steps/?limit=2', { headers: { authorization: `Bearer ${tenant.key}`, 'x-request-id': 'traced-rest' } });
+    expect(response.status).toBe(200);
+    await response.text();
+    const spans = exporter.getFinishedSpans();
+    const server = spans.filter((span) => span.kind === SpanKind.SERVER);
+    expect(server.map((span) => span.name)).toEqual(['query LettaListSteps']);
+    expect(server[0]!.attributes).toMatchObject({ 'url.path': '/v1/steps/', 'http.response.status_code': 200, 'request.id': 'traced-rest' });
+    for (const span of spans.filter((one) => one.kind === SpanKind.CLIENT)) expect(span.parentSpanContext?.spanId).toBe(server[0]!.spanContext().spanId);
+  });
+
   it("continues the caller's trace: a server span per request, named after its operation, with a span per statement", async () => {
     exporter.reset();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
