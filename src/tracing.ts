@@ -2,7 +2,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, ty
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
-import { isApiPath } from './http/paths.ts';
+import { clientMethodOf, isApiPath } from './http/paths.ts';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_TRACING=true. Each GraphQL request is a server span (continuing
@@ -63,7 +63,7 @@ export function requestTracing(requestIdOf: (request: Request) => string): Plugi
       });
       const span = tracer.startSpan(
         'graphql',
-        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': url.pathname, 'request.id': requestIdOf(request) } },
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': clientMethodOf(request), 'url.path': url.pathname, 'request.id': requestIdOf(request) } },
         parent,
       );
       spans.set(request, span);

@@ -309,6 +309,14 @@ describe("Letta's routes refuse what they cannot serve, in Letta's shape", () =>
     expect(result.headers.get('x-request-id')).toBe('rest-request-1');
     expect(t.logLines).toContainEqual(expect.objectContaining({ msg: 'request', requestId: 'rest-request-1', operation: 'LettaListSteps', type: 'query', status: 200 }));
     await get(`/v1/steps/${lettaId('step')}`);
+    const patch = await send(`${server.base}/v1/steps/${steps[9]!.id}/feedback`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json', 'x-request-id': 'rest-request-2' },
+      body: '{"tags": ["logged"]}',
+    });
+    expect(patch.status).toBe(200);
+    // Logged as the client sent it, though carried through the pipeline as a POST.
+    expect(t.logLines).toContainEqual(expect.objectContaining({ msg: 'request', requestId: 'rest-request-2', method: 'PATCH', operation: 'LettaStepFeedback', type: 'mutation' }));
     const metrics = (await send(`${server.base}/metrics`)).text;
     expect(metrics).toMatch(/steps_gateway_graphql_requests_total\{operation="LettaListSteps",type="query",status="200"\} [1-9]/);
     expect(metrics).toMatch(/steps_gateway_graphql_requests_total\{operation="LettaRetrieveStep",type="query",status="404"\} [1-9]/);

@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { errorResponse, response } from './responses.ts';
-import { isApiPath } from './paths.ts';
+import { clientMethodOf, isApiPath } from './paths.ts';
 
 /** Operation names become label values: a client could otherwise mint a time series per request. */
 const MAX_OPERATION_NAMES = 100;
@@ -137,7 +137,7 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
       duration.observe({ operation: entry.operation, type: entry.type }, seconds);
       options.logger?.info('request', {
         requestId: options.requestIdOf?.(request),
-        method: request.method,
+        method: clientMethodOf(request),
         status: response.status,
         operation: entry.operation,
         type: entry.type,

@@ -2,7 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 import type { ErrorCode } from '../error-codes.ts';
-import { isLettaApiPath } from '../http/paths.ts';
+import { carriedAs, clientMethodOf, isLettaApiPath } from '../http/paths.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { response, UNEXPECTED } from '../http/responses.ts';
 import { isId } from '../letta/ids.ts';
@@ -361,13 +361,13 @@ export function lettaRest(options: LettaRestOptions): { patches: Plugin; routes:
   const calls = new WeakMap<Request, RestCall>();
   /** The bodies of the PATCHes, by the POST each is carried as (which has none: the route reads it from here). */
   const patched = new WeakMap<Request, (maxBytes: number) => Promise<string | null>>();
-  const methodOf = (request: Request) => (patched.has(request) ? 'PATCH' : request.method);
   const patches: Plugin = {
     onRequest({ request, url, setRequest, fetchAPI }) {
       if (!isLettaApiPath(url.pathname) || request.method !== 'PATCH') return;
       const post = new fetchAPI.Request(request.url, { method: 'POST', headers: request.headers, signal: request.signal });
       // Read when the route needs it, after the key is checked.
       patched.set(post, (maxBytes) => readAtMost(request, maxBytes));
+      carriedAs(post, 'PATCH');
       setRequest(post);
     },
   };
@@ -377,7 +377,7 @@ export function lettaRest(options: LettaRestOptions): { patches: Plugin; routes:
       const found = routeOf(url.pathname);
       if (found === undefined) return endResponse(lettaError(404, `Not found: ${url.pathname.slice(0, 200)} is not one of Letta's routes for steps.`, 'NOT_FOUND'));
       const { route, stepId } = found;
-      if (methodOf(request) !== route.method) return endResponse(lettaError(405, `Use ${route.method}.`, 'METHOD_NOT_ALLOWED', undefined, { allow: route.method }));
+      if (clientMethodOf(request) !== route.method) return endResponse(lettaError(405, `Use ${route.method}.`, 'METHOD_NOT_ALLOWED', undefined, { allow: route.method }));
       let call: RestCall;
       try {
         if (stepId !== undefined && !LETTA_STEP_ID.test(stepId)) throw new ParameterError('path', 'step_id', "String should match pattern 'step-{uuid4}'.");
