@@ -127,6 +127,18 @@ describe('trusted-documents mode', () => {
     expect(await t.db.sql.query('SELECT feedback, tags FROM steps WHERE id = $1', [stepId])).toEqual(before);
   });
 
+  it("serves Letta's REST routes, whose operations are the gateway's own, while it runs trusted documents only", async () => {
+    const list = await send(`${http.base}/v1/steps/?limit=5`, { headers: { authorization: `Bearer ${tenant.key}` } });
+    expect(list.status).toBe(200);
+    expect(list.json.map((step: { id: string }) => step.id)).toEqual([stepId]);
+    const patched = await send(`${http.base}/v1/steps/${stepId}/feedback`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
+      body: '{"feedback": "positive"}',
+    });
+    expect(patched).toMatchObject({ status: 200, json: { id: stepId, feedback: 'positive' } });
+  });
+
   it('refuses an unknown id and a request without one', async () => {
     const unknown = await postGraphQL(http.url, tenant.key, { documentId: documentId('{ steps { totalCount } }') });
     expect(unknown.status).toBe(400);
