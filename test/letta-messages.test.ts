@@ -218,11 +218,11 @@ describe('a tool row', () => {
     }
   });
 
-  it('with one return and one text part, reads the text part as the response (Letta’s legacy form)', () => {
+  it('with returns, reads their responses, not the row’s text part', () => {
     const [item] = itemsOf([
-      toolRow({ content: [{ type: 'text', text: '{"status": "OK", "message": "from text"}' }], toolReturns: [{ tool_call_id: 'c1', status: 'success', func_response: 'ignored' }] }),
+      toolRow({ content: [{ type: 'text', text: '{"status": "OK", "message": "from text"}' }], toolReturns: [{ tool_call_id: 'c1', status: 'success', func_response: '{"status": "OK", "message": "from the return"}' }] }),
     ]) as [any];
-    expect(item.toolReturn).toBe('from text');
+    expect(item.toolReturn).toBe('from the return');
   });
 
   it('is set aside with the reason where Letta’s server fails the request', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import Letta, { APIError, NotFoundError, UnprocessableEntityError } from '@letta-ai/letta-client';
+import type { MessageListResponse } from '@letta-ai/letta-client/resources/steps';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKey } from '../src/auth/api-keys.ts';
@@ -96,6 +97,18 @@ describe("Letta's client against the gateway: steps.list", () => {
     expect(pages.reverse().flat()).toEqual(expected);
   });
 
+  it('pages between two cursors, both ways and in both orders, losing nothing', async () => {
+    const ids = steps.map((step) => step.id);
+    for (const order of ['desc', 'asc'] as const) {
+      const list = order === 'desc' ? ids : [...ids].reverse();
+      const [after, before] = [list[2]!, list[15]!];
+      const between: string[] = [];
+      // With `before`, Letta's client pages back from it, keeping `after`.
+      for await (const page of (await letta.steps.list({ order, after, before, limit: 4 })).iterPages()) between.unshift(...page.getPaginatedItems().map((step) => step.id));
+      expect(between).toEqual(list.slice(3, 15));
+    }
+  });
+
   it('filters: tags that filter, model, agent, feedback, dates and trace ids', async () => {
     const ids = async (query: Parameters<Letta['steps']['list']>[0]) => {
       const found: string[] = [];
@@ -180,7 +193,7 @@ describe("Letta's client against the gateway: one step", () => {
       tool_call_id: 'c2',
       tool_returns: [{ tool_call_id: 'c2', status: 'success', func_response: '{"status": "OK", "message": "None"}' }],
     });
-    const all = [];
+    const all: MessageListResponse[] = [];
     for await (const message of letta.steps.messages.list(id)) all.push(message);
     expect(all.map((message) => [message.id, message.message_type])).toEqual([
       [rows[0], 'user_message'],
@@ -204,6 +217,16 @@ describe("Letta's client against the gateway: one step", () => {
     expect(newestFirst).toEqual([`${rows[3]}:assistant_message`, `${rows[3]}:reasoning_message`, `${rows[2]}:tool_return_message`, `${rows[1]}:tool_call_message`, `${rows[1]}:reasoning_message`, `${rows[0]}:user_message`]);
     const backwards = await letta.steps.messages.list(id, { before: rows[3], limit: 2 });
     expect(backwards.getPaginatedItems().map((message) => message.id)).toEqual([rows[1], rows[1], rows[2]]);
+    // Between two messages, in both orders, one row per page: what lies between, nothing lost.
+    const itemsOfRow = (row: string) => all.filter((message) => message.id === row).map((message) => `${message.id}:${message.message_type}`);
+    for (const order of ['asc', 'desc'] as const) {
+      const [after, before] = order === 'asc' ? [rows[0]!, rows[3]!] : [rows[3]!, rows[0]!];
+      const between: string[] = [];
+      for await (const page of (await letta.steps.messages.list(id, { order, after, before, limit: 1 })).iterPages()) {
+        between.unshift(...page.getPaginatedItems().map((message) => `${message.id}:${message.message_type}`));
+      }
+      expect(between).toEqual(order === 'asc' ? [...itemsOfRow(rows[1]!), ...itemsOfRow(rows[2]!)] : [...itemsOfRow(rows[2]!), ...itemsOfRow(rows[1]!)]);
+    }
 
     // The same LettaMessages GraphQL lists.
     const graphql = await t.graphql(tenant.key, `query($id: ID!) { step(id: $id) { lettaMessages { nodes { __typename ... on LettaMessageBase { id otid } } } } }`, { id });
@@ -261,6 +284,7 @@ describe("Letta's routes refuse what they cannot serve, in Letta's shape", () =>
   it('422 naming the parameter: malformed ids and cursors, unknown values and parameters, limits, dates', async () => {
     const cases: [string, string[]][] = [
       ['/v1/steps/step-1', ['path', 'step_id']],
+      ['/v1/steps/%E0%A4%A/messages', ['path', 'step_id']],
       [`/v1/steps/${newId('step').toUpperCase().replace('STEP', 'step')}`, ['path', 'step_id']],
       ['/v1/steps/?limit=101', ['query', 'limit']],
       ['/v1/steps/?limit=-1', ['query', 'limit']],
@@ -290,6 +314,12 @@ describe("Letta's routes refuse what they cannot serve, in Letta's shape", () =>
       const result = await patch(body);
       expect({ body, status: result.status, loc: result.json?.loc }).toEqual({ body, status: 422, loc: ['body', loc] });
     }
+  });
+
+  it('authenticates a request that asks for HTML like any other', async () => {
+    const asPage = await send(`${server.base}/v1/steps/?limit=1`, { headers: { authorization: `Bearer ${tenant.key}`, accept: 'text/html' } });
+    expect(asPage.status).toBe(200);
+    expect((await send(`${server.base}/v1/steps/?limit=1`, { headers: { accept: 'text/html' } })).status).toBe(401);
   });
 
   it('404 for a route Letta’s API for steps does not have, 405 for a method it does not take, 401 without a key', async () => {

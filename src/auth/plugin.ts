@@ -11,7 +11,7 @@ import type { AuthFailureLimiter, RateDecision, RequestLimiter } from '../securi
 import { keyFromAuthorization } from './api-keys.ts';
 import { tokenFromAuthorization } from './feedback-tokens.ts';
 import type { Principal } from './principal.ts';
-import { isApiPath } from '../http/paths.ts';
+import { GRAPHQL_PATH, isApiPath } from '../http/paths.ts';
 
 export interface ApiKeyAuthOptions {
   /** Checks a well-formed key: its principal, or undefined for an unknown, revoked or expired key. */
@@ -65,7 +65,8 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
   const plugin: Plugin = {
     async onRequest({ request, url, endResponse, serverContext }) {
       if (!isApiPath(url.pathname) || request.method === 'OPTIONS') return;
-      if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
+      // GraphiQL's page (served by its own plugin) is the only page.
+      if (url.pathname === GRAPHQL_PATH && request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
       const requestId = requestIdOf(request);
       const address = clientAddress(request, serverContext, options.trustProxyHops);
 

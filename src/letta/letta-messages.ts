@@ -46,7 +46,7 @@ export interface MessageRow {
 }
 
 /** The tool the agent answers through, and its argument: its calls are shown as assistant messages. */
-export const ASSISTANT_MESSAGE_TOOL = 'send_message';
+const ASSISTANT_MESSAGE_TOOL = 'send_message';
 const ASSISTANT_MESSAGE_KWARG = 'message';
 
 /** Letta's `ToolCall`: one call as a tool call message shows it. */
@@ -185,12 +185,7 @@ function read(row: MessageRow): ReadRow {
   let content = parseContent(row.content);
   if (row.text && content.length === 0) content = [{ kind: 'TextContent', text: row.text, signature: null }];
   const calls = listOf(row.toolCalls, parseToolCall);
-  let toolReturns = listOf(row.toolReturns, parseToolReturn) ?? [];
-  const only = content[0];
-  // Letta's legacy form of a tool row: one return, whose response is the row's one text part.
-  if (row.role === 'tool' && toolReturns.length === 1 && content.length === 1 && only?.kind === 'TextContent') {
-    toolReturns = [{ ...toolReturns[0]!, funcResponse: only.text, funcResponseParts: null }];
-  }
+  const toolReturns = listOf(row.toolReturns, parseToolReturn) ?? [];
   return { row, content, toolCalls: calls === null || calls.length === 0 ? null : calls, toolReturns };
 }
 
@@ -399,7 +394,7 @@ function toolReturnItem(read: ReadRow, all: Fields, build: Build): LettaMessage 
 }
 
 function callIdOf(id: string | null): string {
-  if (id === null || id === '') throw new Unconvertible('NO_TOOL_CALL_ID');
+  if (id === null) throw new Unconvertible('NO_TOOL_CALL_ID');
   return id;
 }
 

@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 
 import type { ErrorCode } from '../error-codes.ts';
 import { carriedAs, clientMethodOf, isLettaApiPath } from '../http/paths.ts';
+import { scopeOf } from '../db/request-scope.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { response, UNEXPECTED } from '../http/responses.ts';
 import { isId } from '../letta/ids.ts';
@@ -55,6 +56,8 @@ const STEP_PAGE_MAX = 100;
 const MESSAGE_LIMIT_MAX = 1000;
 /** LettaMessages read per page of /messages: more than a row can yield (128), so that a page holds whole rows. */
 const MESSAGE_ITEMS_READ = 200;
+/** The skipped rows a response names in its header (all are counted). */
+const SKIPPED_IDS_SHOWN = 20;
 
 /** Letta's own path rule for step ids (letta/validators.py): a lower-case UUID of version 4. */
 const LETTA_STEP_ID = /^step-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -66,7 +69,7 @@ function lettaResponse(status: number, body: unknown, headers: Record<string, st
 }
 
 /** An error in Letta's shape (`{"detail": ...}`), with the gateway's stable code and, for a parameter, where it is. */
-export function lettaError(status: number, detail: string, code: ErrorCode, loc?: [Location, string], headers: Record<string, string> = {}): Response {
+function lettaError(status: number, detail: string, code: ErrorCode, loc?: [Location, string], headers: Record<string, string> = {}): Response {
   return lettaResponse(status, { detail, code, ...(loc !== undefined ? { loc } : {}) }, headers);
 }
 
@@ -158,8 +161,9 @@ function listSteps(query: Query): RestCall {
     tags: query.many('tags'),
     projectId: query.one('project_id'),
   };
-  // The list is in the order asked for: `after` is further along it, `before` back towards its start.
-  const backward = before !== undefined && after === undefined;
+  // The list is in the order asked for: `after` is further along it, `before` back towards its start. With
+  // `before`, the page is the one right before it (Letta's client pages back from `before`, keeping `after`).
+  const backward = before !== undefined;
   return {
     operation: 'LettaListSteps',
     variables: {
@@ -201,7 +205,9 @@ function listMessages(stepId: string, query: Query): RestCall {
   // In GraphQL terms (oldest first): the rows past `from`, short of `until`, read from the `from` end or the `until` end.
   const descending = order === 'desc';
   const [from, until] = descending ? [before, after] : [after, before];
-  const fromUntilEnd = descending ? from === undefined || until !== undefined : from === undefined && until !== undefined;
+  // The page is the one next to `before` when there is one (the client pages back from it, keeping `after`),
+  // else next to `after`, else at the list's start.
+  const fromUntilEnd = descending ? before === undefined : before !== undefined;
   const read = limit === 0 ? 0 : MESSAGE_ITEMS_READ;
   const [fromName, untilName] = descending ? ['before', 'after'] : ['after', 'before'];
   return {
@@ -218,7 +224,7 @@ function listMessages(stepId: string, query: Query): RestCall {
         else rows.push([item]);
       }
       // The row at the end the page was cut at may be cut too: it is left for the next page.
-      const cut = fromUntilEnd ? list.pageInfo.hasPreviousPage : list.pageInfo.hasNextPage;
+      const cut = list.nodes.length === read;
       if (cut && rows.length > 1) (fromUntilEnd ? rows.shift() : rows.pop());
       let page = fromUntilEnd ? rows.slice(Math.max(0, rows.length - limit)) : rows.slice(0, limit);
       if (descending) page = page.reverse();
@@ -226,8 +232,12 @@ function listMessages(stepId: string, query: Query): RestCall {
       return {
         status: 200,
         body: page.flat().map(lettaMessageJson),
-        // Rows that Letta's own server fails the whole request on are left out; this says which.
-        headers: skipped.length > 0 ? { 'x-letta-skipped-messages': skipped.join(',') } : ({} as Record<string, string>),
+        // Rows of the step that Letta's own server fails the whole request on are left out; this says how many,
+        // and the first of them.
+        headers:
+          skipped.length > 0
+            ? { 'x-letta-skipped-messages': skipped.slice(0, SKIPPED_IDS_SHOWN).join(','), 'x-letta-skipped-count': String(skipped.length) }
+            : ({} as Record<string, string>),
       };
     },
   };
@@ -253,7 +263,7 @@ function feedback(stepId: string, body: unknown): RestCall {
   return {
     operation: 'LettaStepFeedback',
     variables: { input },
-    parameters: { tags: ['body', 'tags'], removeTags: ['body', 'tags'], feedback: ['body', 'feedback'], stepId: ['path', 'step_id'] },
+    parameters: { tags: ['body', 'tags'], feedback: ['body', 'feedback'], stepId: ['path', 'step_id'] },
     respond: (data: LettaStepFeedbackMutation) => ({ status: 200, body: stepJson(data.setStepFeedback.step) }),
   };
 }
@@ -283,7 +293,13 @@ const STEP_ROUTES: Record<string, Route> = {
   // A step without a trace has none (null); a step that does not exist is 404.
   trace: { method: 'GET', call: single('LettaStepTrace', (step: NonNullable<LettaStepTraceQuery['step']>) => ({ status: 200, body: step.trace === null ? null : traceJson(step.trace) })) },
   messages: { method: 'GET', call: (params, stepId) => listMessages(stepId!, new Query(params, ['before', 'after', 'limit', 'order', 'order_by'])) },
-  feedback: { method: 'PATCH', call: (_params, stepId, body) => feedback(stepId!, body) },
+  feedback: {
+    method: 'PATCH',
+    call: (params, stepId, body) => {
+      new Query(params, []);
+      return feedback(stepId!, body);
+    },
+  },
 };
 
 const LIST_PARAMETERS = ['before', 'after', 'limit', 'order', 'order_by', 'start_date', 'end_date', 'model', 'agent_id', 'trace_ids', 'feedback', 'has_feedback', 'tags', 'project_id'];
@@ -296,12 +312,14 @@ function routeOf(pathname: string): { route: Route; stepId?: string } | undefine
   if (parts.length === 3 || (parts.length === 4 && parts[3] === '')) return { route: LIST_ROUTE };
   if (parts.length > 5) return undefined;
   const route = STEP_ROUTES[parts[4] ?? ''];
-  return route === undefined ? undefined : { route, stepId: decodeURIComponent(parts[3]!) };
+  // Not decoded: a step id has nothing to decode, and anything else is refused as it is.
+  return route === undefined ? undefined : { route, stepId: parts[3]! };
 }
 
 /** The HTTP status of a GraphQL error, by its code. */
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   BAD_USER_INPUT: 422,
+  TOO_MANY_MESSAGES: 422,
   GRAPHQL_VALIDATION_FAILED: 422,
   QUERY_TOO_COMPLEX: 422,
   NOT_FOUND: 404,
@@ -313,18 +331,31 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   INTERNAL_SERVER_ERROR: 500,
 };
 
-/** The body as text, or null past `maxBytes` (read no further). */
-async function readAtMost(request: Request, maxBytes: number): Promise<string | null> {
+/** The body as text, or null past `maxBytes` (read no further); it stops when the request's deadline passes. */
+async function readAtMost(request: Request, maxBytes: number, signal: AbortSignal | undefined): Promise<string | null> {
   if (request.body === null) return '';
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) return null;
-    chunks.push(chunk);
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new BodyTimeout();
+      const { done, value } = await reader.read();
+      if (signal?.aborted) throw new BodyTimeout();
+      if (done) return Buffer.concat(chunks).toString('utf8');
+      size += value.byteLength;
+      if (size > maxBytes) return null;
+      chunks.push(value);
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    stop();
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
+
+class BodyTimeout extends Error {}
 
 async function readBody(request: Request, read: (maxBytes: number) => Promise<string | null>, maxBytes: number): Promise<unknown> {
   const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
@@ -366,7 +397,7 @@ export function lettaRest(options: LettaRestOptions): { patches: Plugin; routes:
       if (!isLettaApiPath(url.pathname) || request.method !== 'PATCH') return;
       const post = new fetchAPI.Request(request.url, { method: 'POST', headers: request.headers, signal: request.signal });
       // Read when the route needs it, after the key is checked.
-      patched.set(post, (maxBytes) => readAtMost(request, maxBytes));
+      patched.set(post, (maxBytes) => readAtMost(request, maxBytes, scopeOf(post)?.signal));
       carriedAs(post, 'PATCH');
       setRequest(post);
     },
@@ -385,6 +416,7 @@ export function lettaRest(options: LettaRestOptions): { patches: Plugin; routes:
         const body = read !== undefined ? await readBody(request, read, options.maxBodyBytes) : undefined;
         call = route.call(url.searchParams, stepId, body);
       } catch (error) {
+        if (error instanceof BodyTimeout) return endResponse(lettaError(504, 'The request body did not arrive before the deadline.', 'TIMEOUT'));
         if (!(error instanceof ParameterError)) {
           // Nothing a client sent: masked, as GraphQL masks it.
           options.logger.error('unexpected error', { requestId: options.requestIdOf(request), ...describeError(error) });

@@ -40,6 +40,8 @@ import { ApprovalReturnType, ToolResponsePartUnion } from './tool-calls.ts';
  */
 
 const PAGE = { size: 50, max: 500 };
+/** The cost of reading a step's message rows whole (a count's, as a whole list is read). */
+const STEP_READ_COST = 10;
 
 type Of<Kind extends LettaMessageKind> = Extract<LettaMessage, { kind: Kind }>;
 
@@ -312,7 +314,9 @@ const before = (a: Boundary, b: Boundary) => a.row < b.row || (a.row === b.row &
 
 /** A page of the step's LettaMessages, counted in LettaMessages; cursors name an item (a row and its place in it). */
 function lettaMessagePage(rows: ConvertedRow<Stored<Message>>[], args: ConnectionArgs, cursors: Cursors, list: string): LettaMessagePage {
-  const { limit, backward } = pageRequest({ first: args.first, last: args.last }, PAGE, cursors, list);
+  // Sizes are checked as every list checks them; the cursors, which may be message ids, are read below.
+  const { limit } = pageRequest({ first: args.first, last: args.last }, PAGE, cursors, list);
+  const backward = args.last != null || (args.first == null && args.before != null && args.after == null);
   const all = rows.flatMap((converted, row) => converted.items.map((item) => ({ item, at: { row, index: item.index } })));
   const after = args.after != null ? boundaryOf(rows, args.after, 'after', cursors, list) : undefined;
   const until = args.before != null ? boundaryOf(rows, args.before, 'before', cursors, list) : undefined;
@@ -345,7 +349,8 @@ builder.objectField(StepType, 'lettaMessages', (t) =>
     type: LettaMessageConnectionType,
     description:
       "The step's messages as Letta's API lists them (`GET /v1/steps/{step_id}/messages`): each message row converted to LettaMessages by Letta's rules, oldest row first, each row's LettaMessages in Letta's order. `first` and `last` count LettaMessages. `after` and `before` also take the id of a message of this step, as Letta's cursors do: the list resumes after (or ends before) that message's LettaMessages. Rows that Letta's server cannot convert are left out and listed in `skipped`.",
-    complexity: pageCost(PAGE),
+    // Its items as any page's, and the whole step's rows read and converted, once per step.
+    complexity: (args) => ({ ...pageCost(PAGE)(args), field: STEP_READ_COST }),
     args: connectionArgs('LettaMessages', PAGE.size, PAGE.max, 'or the id of a message of this step (`message-<uuid>`): its LettaMessages are passed'),
     resolve: async (step, args, ctx) => {
       const { rows, tooMany: over } = await ctx.loaders.lettaMessagesByStepId.load(step.id);
@@ -359,6 +364,7 @@ builder.objectField(MessageType, 'lettaMessages', (t) =>
   t.field({
     type: [LettaMessageUnion],
     nullable: true,
+    complexity: STEP_READ_COST,
     description:
       "This message as Letta's API lists it: the LettaMessages Letta makes of the row, in Letta's order. Empty for the return of a `send_message` call, which Letta shows as the call's assistant message. Null, with an UNCONVERTIBLE_MESSAGE error, for a row that Letta's server cannot convert.",
     resolve: async (message, _args, ctx) => {
