@@ -94,7 +94,11 @@ ${withId.map((name) => `  ${name}: { keyFields: false },`).join('\n')}
 ${lettaMessages.map((name) => `  ${name}: { keyFields: ['id', 'index'] },`).join('\n')}
 };
 
-/** urql graphcache's \`keys\`: every object that is not an entity is kept inside its parent (no key). */
+/**
+ * urql graphcache's \`keys\`: every object that is not an entity is kept inside its parent (no key). A group of
+ * \`stepStats\` is one of these: a row of its query's answer, not an entity (the same day and model under
+ * another filter measures other steps), so it is cached with the query's arguments, never merged across them.
+ */
 export const keys: KeyingConfig = {
 ${embedded.map((name) => `  ${name}: () => null,`).join('\n')}
 ${lettaMessages.map((name) => `  ${name}: (message) => (message.id != null && message.index != null ? \`\${String(message.id)}:\${String(message.index)}\` : null),`).join('\n')}

@@ -12,6 +12,7 @@ import {
   GiveFeedbackDocument,
   StepFeedbackDocument,
   StepLettaMessagesDocument,
+  StepStatsByModelDocument,
   SubmitFeedbackDocument,
   type AgentStepsQuery,
   type StepFeedbackQuery,
@@ -77,6 +78,23 @@ afterAll(async () => {
   await server.close();
   await t.close();
 });
+
+/** The step count of each model of an agent's steps, as SQL counts them. */
+async function countsByModel(agentId: string): Promise<Record<string, number>> {
+  const rows = await t.db.sql.query<{ model: string; count: number }>(
+    'SELECT model, count(*)::int AS count FROM steps WHERE organization_id = $1 AND agent_id = $2 AND NOT is_deleted GROUP BY model',
+    [tenant.organizationId, agentId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.model, row.count]));
+}
+
+/** Two agents of the seeded tenant, whose stats by model must never be mixed in a cache. */
+async function twoAgents(): Promise<[string, string]> {
+  const rows = await t.db.sql.query<{ agent_id: string }>('SELECT DISTINCT agent_id FROM steps WHERE organization_id = $1 ORDER BY 1 LIMIT 2', [tenant.organizationId]);
+  return [rows[0]!.agent_id, rows[1]!.agent_id];
+}
+
+const byModel = (nodes: { model: string | null; stats: { count: number } }[]) => Object.fromEntries(nodes.map((node) => [node.model, node.stats.count]));
 
 /** A fetch that counts the requests it sends. */
 function countingFetch() {
@@ -239,6 +257,20 @@ describe('Apollo Client 4', () => {
     expect(itemsOf(client.readQuery({ query: StepLettaMessagesDocument, variables: { id: lettaStep } })!.step!.lettaMessages.nodes)).toEqual(LETTA_ITEMS);
   });
 
+  it('caches stepStats groups with their query: two filters with the same groups never mix', async () => {
+    const client = apollo(true);
+    const agents = await twoAgents();
+    for (const agentId of agents) {
+      const result = await client.query({ query: StepStatsByModelDocument, variables: { filter: { agentId } } });
+      expect(byModel(result.data!.stepStats.nodes)).toEqual(await countsByModel(agentId));
+    }
+    for (const agentId of agents) {
+      const cached = client.readQuery({ query: StepStatsByModelDocument, variables: { filter: { agentId } } })!;
+      expect(byModel(cached.stepStats.nodes)).toEqual(await countsByModel(agentId));
+      expect(cached.stepStats.total.count).toBe(Object.values(await countsByModel(agentId)).reduce((a, b) => a + b, 0));
+    }
+  });
+
   it('reports errors as typed GraphQL errors with their codes', async () => {
     const error = await apollo(true)
       .mutate({ mutation: GiveFeedbackDocument, variables: { input: { stepId: 'not-a-step', feedback: 'POSITIVE' } } })
@@ -306,6 +338,20 @@ describe('urql 6 with graphcache', () => {
     expect(itemsOf(result.data!.step!.lettaMessages.nodes)).toEqual(LETTA_ITEMS);
     const cached = await client.query(StepLettaMessagesDocument, { id: lettaStep }, { requestPolicy: 'cache-only' }).toPromise();
     expect(itemsOf(cached.data!.step!.lettaMessages.nodes)).toEqual(LETTA_ITEMS);
+  });
+
+  it('caches stepStats groups with their query, by the generated keys: two filters with the same groups never mix', async () => {
+    const client = urql(fetch);
+    const agents = await twoAgents();
+    for (const agentId of agents) {
+      const result = await client.query(StepStatsByModelDocument, { filter: { agentId } }).toPromise();
+      expect(result.error).toBeUndefined();
+      expect(byModel(result.data!.stepStats.nodes)).toEqual(await countsByModel(agentId));
+    }
+    for (const agentId of agents) {
+      const cached = await client.query(StepStatsByModelDocument, { filter: { agentId } }, { requestPolicy: 'cache-only' }).toPromise();
+      expect(byModel(cached.data!.stepStats.nodes)).toEqual(await countsByModel(agentId));
+    }
   });
 
   it('sends short queries as GET, which pass CSRF prevention with its header and are refused without it', async () => {

@@ -29,7 +29,7 @@ afterAll(async () => {
 describe('the README', () => {
   it('has the example queries and the feedback mutation', () => {
     expect(examples.length).toBeGreaterThanOrEqual(4);
-    for (const operation of ['setStepFeedback', 'submitStepFeedback', 'deleteStepFeedback', 'createFeedbackToken', 'feedbackEntries', 'feedbackSummary']) {
+    for (const operation of ['setStepFeedback', 'submitStepFeedback', 'deleteStepFeedback', 'createFeedbackToken', 'feedbackEntries', 'feedbackSummary', 'stepStats']) {
       expect(examples.some((example) => example.includes(operation)), operation).toBe(true);
     }
   });
@@ -46,8 +46,14 @@ describe('the README', () => {
       const [root] = Object.values(response.body.data ?? {});
       expect(root).not.toBeNull();
       const text = JSON.stringify(root);
-      // Every example returns real rows, not empty lists.
-      expect(text).toMatch(/"(id|stepId)":"step-/);
+      // Every example returns real rows, not empty lists: steps, or groups of steps.
+      if (example.includes('stepStats')) {
+        const groups = (root as { nodes: { stats: { count?: number } }[] }).nodes;
+        expect(groups.length).toBeGreaterThan(1);
+        for (const group of groups) expect(JSON.stringify(group.stats)).not.toMatch(/null|"count":0\b/);
+      } else {
+        expect(text).toMatch(/"(id|stepId)":"step-/);
+      }
     });
   }
 

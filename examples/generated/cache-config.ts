@@ -35,7 +35,11 @@ export const typePolicies: TypePolicies = {
   UserMessage: { keyFields: ['id', 'index'] },
 };
 
-/** urql graphcache's `keys`: every object that is not an entity is kept inside its parent (no key). */
+/**
+ * urql graphcache's `keys`: every object that is not an entity is kept inside its parent (no key). A group of
+ * `stepStats` is one of these: a row of its query's answer, not an entity (the same day and model under
+ * another filter measures other steps), so it is cached with the query's arguments, never merged across them.
+ */
 export const keys: KeyingConfig = {
   ApprovalReturn: () => null,
   Base64ImageSource: () => null,
@@ -48,6 +52,7 @@ export const keys: KeyingConfig = {
   FeedbackSubmitter: () => null,
   FeedbackSummary: () => null,
   ImageContent: () => null,
+  LatencyStats: () => null,
   LettaImageSource: () => null,
   LettaMessageConnection: () => null,
   LettaMessageEdge: () => null,
@@ -65,9 +70,14 @@ export const keys: KeyingConfig = {
   StepConnection: () => null,
   StepEdge: () => null,
   StepMetrics: () => null,
+  StepStats: () => null,
+  StepStatsConnection: () => null,
+  StepStatsEdge: () => null,
+  StepStatsGroup: () => null,
   SubmitStepFeedbackPayload: () => null,
   SummarizedReasoningContent: () => null,
   TextContent: () => null,
+  TokenStats: () => null,
   ToolCall: () => null,
   ToolCallContent: () => null,
   ToolCallFunction: () => null,

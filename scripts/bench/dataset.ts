@@ -12,7 +12,7 @@ import type { Fixtures } from './scenarios.ts';
 
 export const SEED = 1;
 /** Bumped whenever the seeding tool writes different rows, so that an old dataset is not reused. */
-export const DATASET_VERSION = 4;
+export const DATASET_VERSION = 5;
 export const MAIN_ORG = 'org-00000000-0000-4000-8000-0000000be4c1';
 
 type Log = (message: string) => void;

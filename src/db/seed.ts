@@ -16,7 +16,7 @@ export interface SeedOptions {
   /** The first step's creation time; later steps follow about a minute apart. */
   start?: Date;
   batchSize?: number;
-  /** Writes steps (and their feedback entries) alone, without their messages, traces and metrics (for query-plan checks at scale). */
+  /** Writes steps with their metrics and feedback entries, without their messages and traces (for aggregates and query plans at scale). */
   stepsOnly?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -502,8 +502,10 @@ function traceRow(d: StepDraw, step: Row, lastMessageMs: number, traces: Row[]):
 }
 
 /** The step's timing metrics (most steps that ran have them). */
-function metricsRow(d: StepDraw, metrics: Row[]): void {
-  const { r, m, status, createdMicros, createdAt, stepId, org, runId, agentId } = d;
+function metricsRow(d: StepDraw, seedValue: number, metrics: Row[]): void {
+  const { m, status, createdMicros, createdAt, stepId, org, runId, agentId } = d;
+  // A stream of the step's own, so that its metrics are the same with or without its messages and trace.
+  const r = random(hashSeed(`${d.key}|metrics`, seedValue));
   if (status !== 'PENDING' && r.chance(0.95)) {
     const stepStartNs = createdMicros * 1000n + BigInt(r.int(0, 999));
     const llmRequestNs = BigInt(r.int(200, 9000)) * 1_000_000n + BigInt(r.int(0, 999_999));
@@ -621,10 +623,10 @@ export function generateBatch(options: SeedOptions, from: number, to: number) {
     steps.push(step);
     // A step's own values are drawn before anything else, so they are the same with or without the rest.
     feedbackRows(draw, options.seed, feedbackEntries, feedbackVersions);
+    metricsRow(draw, options.seed, metrics);
     if (options.stepsOnly) continue;
     const lastMessageMs = messageRows(draw, index, messages);
     traceRow(draw, step, lastMessageMs, traces);
-    metricsRow(draw, metrics);
   }
   return { steps, messages, traces, metrics, feedbackEntries, feedbackVersions };
 }

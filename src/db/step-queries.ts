@@ -124,6 +124,14 @@ export async function stepPosition(db: Database, organizationId: string, id: str
   return row ?? null;
 }
 
+/** When the organization's first visible step was created (UTC, with microseconds), or null when it has none dated. */
+export async function earliestStep(db: Database, organizationId: string): Promise<string | null> {
+  const [row] = await db.read<{ createdAt: string | null }>(
+    Prisma.sql`SELECT ${Prisma.raw(isoTimeSql('min(s.created_at)'))} AS "createdAt" FROM steps s WHERE ${visibleTo('s', organizationId)}`,
+  );
+  return row?.createdAt ?? null;
+}
+
 /** A row of a page, split: the step, and what was joined to it (see StepPageShape). */
 export interface SplitRow {
   step: StepRow;

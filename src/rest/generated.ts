@@ -74,7 +74,7 @@ export type StepFeedback =
   /** The step was good. */
   | 'POSITIVE';
 
-/** Conditions on the steps to list. All given conditions must hold. */
+/** Conditions on steps, for their lists and their statistics (`steps`, `stepStats`). All given conditions must hold. */
 export type StepFilter = {
   /** Only steps performed by this agent. */
   agentId?: string | null | undefined;
@@ -82,6 +82,8 @@ export type StepFilter = {
   createdAfter?: string | null | undefined;
   /** Only steps created before this time (exclusive). */
   createdBefore?: string | null | undefined;
+  /** Only steps created in this span back from now, e.g. `{ amount: 30, unit: DAY }`: the same as `createdAfter` set to now minus the span (pass one or the other). */
+  createdInLast?: TimeSpan | null | undefined;
   /** Only steps with this feedback. */
   feedback?: StepFeedback | null | undefined;
   /** Only steps with a current feedback entry on this criterion. The feedback entry conditions (`feedbackName`, `minScore`, `maxScore`, `hasComment`, `submittedBy`) hold together for one entry: a step matches when one of its entries meets them all. */
@@ -168,6 +170,25 @@ export type StopReason =
   | 'REQUIRES_APPROVAL'
   /** A tool rule ended the step. */
   | 'TOOL_RULE';
+
+/** A span of time back from now, e.g. `{ amount: 30, unit: DAY }`. */
+export type TimeSpan = {
+  /** How many units (1 to 10,000). */
+  amount: number;
+  /** The unit: hours, days (of 24 hours), weeks (of 7 days) or calendar months (in UTC). */
+  unit: TimeUnit;
+};
+
+/** A unit of time. A day is a calendar day in the time zone it is counted in (23 or 25 hours across a daylight saving change); a week starts on Monday (ISO 8601). */
+export type TimeUnit =
+  /** A calendar day. */
+  | 'DAY'
+  /** An hour. */
+  | 'HOUR'
+  /** A calendar month. */
+  | 'MONTH'
+  /** A week, Monday to Sunday. */
+  | 'WEEK';
 
 /** The status of a tool call. */
 export type ToolReturnStatus =

@@ -177,8 +177,8 @@ export const FeedbackEntryType = builder.objectRef<FeedbackEntryRow>('FeedbackEn
   }),
 });
 
-const FeedbackSummaryType = builder.objectRef<FeedbackSummary>('FeedbackSummary').implement({
-  description: "What a step's current feedback entries come to. Scores count only the entries that have one.",
+export const FeedbackSummaryType = builder.objectRef<FeedbackSummary>('FeedbackSummary').implement({
+  description: 'What current feedback entries come to: those of a step, or of the steps of a group (`stepStats`). Scores count only the entries that have one.',
   fields: (t) => ({
     count: t.exposeInt('count', { description: 'How many current entries.' }),
     scoredCount: t.exposeInt('scoredCount', { description: 'How many of them have a score.' }),

@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import './scalars.ts';
 import './node.ts';
 import './step.ts';
+import './step-stats.ts';
 import './message.ts';
 import './letta-message.ts';
 import './provider-trace.ts';

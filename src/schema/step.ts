@@ -7,6 +7,7 @@ import { isStoredValue, STOP_REASON } from '../letta/enums.ts';
 import { isId } from '../letta/ids.ts';
 import { builder } from './builder.ts';
 import { summaryName } from './feedback-input.ts';
+import { parseStepFilter, StepFilterInput } from './step-filter.ts';
 import { connectionArgs, defineConnection, lazyCount, pageCost } from './connection.ts';
 import { StepFeedbackEnum, StepStatusEnum, StopReasonEnum } from './enums.ts';
 import { NodeInterface } from './node.ts';
@@ -14,8 +15,6 @@ import { pageRequest, toPage } from './pages.ts';
 import { argumentsSelected, CONNECTION_ITEMS, connectionItemField, fieldsSelected, readsPage, selectedFields } from './selection.ts';
 
 const PAGE = { size: 20, max: 100 };
-const MAX_FILTER_LIST = 100;
-const MAX_FILTER_TEXT = 1000;
 
 export const StepType = builder.objectRef<Stored<Step>>('Step').implement({
   description: 'One step of an agent: a single LLM call, with its model, token usage, status, stop reason, error, feedback and tags.',
@@ -126,34 +125,6 @@ export const StepType = builder.objectRef<Stored<Step>>('Step').implement({
   }),
 });
 
-const StepFilterInput = builder.inputType('StepFilter', {
-  description: 'Conditions on the steps to list. All given conditions must hold.',
-  fields: (t) => ({
-    agentId: t.string({ description: 'Only steps performed by this agent.' }),
-    runId: t.string({ description: 'Only steps of this run.' }),
-    model: t.string({ description: 'Only steps that used this model name (e.g. `gpt-4o-mini`).' }),
-    modelHandle: t.string({ description: "Only steps that used this model handle (e.g. 'openai/gpt-4o-mini')." }),
-    providerName: t.string({ description: 'Only steps that used this provider.' }),
-    projectId: t.string({ description: 'Only steps of this project (cloud only).' }),
-    status: t.field({ type: StepStatusEnum, description: 'Only steps with this status.' }),
-    stopReason: t.field({ type: StopReasonEnum, description: 'Only steps that stopped for this reason.' }),
-    feedback: t.field({ type: StepFeedbackEnum, description: 'Only steps with this feedback.' }),
-    hasFeedback: t.boolean({ description: 'Only steps with feedback (true) or without (false).' }),
-    tags: t.stringList({ description: `Only steps that carry all of these tags (at most ${MAX_FILTER_LIST}).` }),
-    traceIds: t.stringList({ description: `Only steps whose trace id is one of these (at most ${MAX_FILTER_LIST}).` }),
-    createdAfter: t.field({ type: 'DateTime', description: 'Only steps created after this time (exclusive).' }),
-    createdBefore: t.field({ type: 'DateTime', description: 'Only steps created before this time (exclusive).' }),
-    feedbackName: t.string({
-      description:
-        'Only steps with a current feedback entry on this criterion. The feedback entry conditions (`feedbackName`, `minScore`, `maxScore`, `hasComment`, `submittedBy`) hold together for one entry: a step matches when one of its entries meets them all.',
-    }),
-    minScore: t.float({ description: 'Only steps with a feedback entry scored at least this (of `feedbackName` when given, else of any criterion).' }),
-    maxScore: t.float({ description: 'Only steps with a feedback entry scored at most this (of `feedbackName` when given, else of any criterion).' }),
-    hasComment: t.boolean({ description: 'Only steps with a feedback entry that has a comment (true) or that has none (false).' }),
-    submittedBy: t.string({ description: "Only steps with a feedback entry by this submitter: an API key's id, or a user's external id." }),
-  }),
-});
-
 const OrderDirectionEnum = builder.enumType('OrderDirection', {
   description: 'A sort direction.',
   values: {
@@ -217,31 +188,7 @@ builder.queryFields((t) => ({
         paging[argument] = ctx.cursors.encode(list, position);
       }
       const page = pageRequest(paging, PAGE, ctx.cursors, list);
-      // Criteria are stored trimmed (feedback-input.ts), and are matched so.
-      const filter = { ...args.filter, ...(args.filter?.feedbackName != null ? { feedbackName: args.filter.feedbackName.trim() } : {}) };
-      for (const name of ['tags', 'traceIds'] as const) {
-        if ((filter[name]?.length ?? 0) > MAX_FILTER_LIST) {
-          throw badUserInput(`"filter.${name}" can hold at most ${MAX_FILTER_LIST} values.`, `filter.${name}`);
-        }
-      }
-      for (const [name, value] of Object.entries(filter)) {
-        for (const text of Array.isArray(value) ? value : [value]) {
-          // Postgres text cannot hold NUL; no id, name or tag is that long.
-          if (typeof text === 'string' && (text.includes('\u0000') || text.length > MAX_FILTER_TEXT)) {
-            throw badUserInput(`"filter.${name}" must be at most ${MAX_FILTER_TEXT} characters, without NUL characters.`, `filter.${name}`);
-          }
-        }
-      }
-      for (const name of ['minScore', 'maxScore'] as const) {
-        const score = filter[name];
-        if (score != null && !(score >= -1 && score <= 1)) throw badUserInput(`"filter.${name}" must be between -1.0 and 1.0.`, `filter.${name}`);
-      }
-      if (filter.minScore != null && filter.maxScore != null && filter.minScore > filter.maxScore) {
-        throw badUserInput('"filter.minScore" must not be greater than "filter.maxScore".', 'filter.minScore');
-      }
-      if (filter.createdAfter != null && filter.createdBefore != null && filter.createdAfter > filter.createdBefore) {
-        throw badUserInput('"filter.createdAfter" must not be later than "filter.createdBefore".', 'filter.createdAfter');
-      }
+      const filter = parseStepFilter(args.filter);
       const where = stepConditions(ctx.organizationId, filter);
       // Only the columns the query selects; a selected trace and metrics are joined to the page.
       const selected = selectedFields(info, 'Step', CONNECTION_ITEMS);

@@ -1,0 +1,211 @@
+import { Prisma } from '../../prisma/generated/client/client.ts';
+import { STEP_FEEDBACK, STOP_REASON } from '../letta/enums.ts';
+import type { Database } from './database.ts';
+import { EMPTY_SUMMARY, summaryColumns, summaryConditions, type FeedbackSummary } from './feedback-entries.ts';
+import { isoTimeSql } from './keyset.ts';
+import { metricsVisibleTo } from './tenancy.ts';
+
+/**
+ * Aggregates over steps: the steps a filter keeps (stepConditions, the very WHERE clause of the step list),
+ * grouped by a time bucket and dimensions, each group with the measures a query selects and nothing else.
+ * One statement answers a page of groups; another the whole filter.
+ */
+
+const known = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+
+/**
+ * What steps can be grouped by, and the value each group shows. A stop reason or feedback this API does not
+ * know groups with the steps that have none, as the step's own field shows it (null).
+ */
+export const STATS_DIMENSIONS = {
+  AGENT: { field: 'agentId', sql: 's.agent_id' },
+  MODEL: { field: 'model', sql: 's.model' },
+  MODEL_HANDLE: { field: 'modelHandle', sql: 's.model_handle' },
+  PROVIDER: { field: 'providerName', sql: 's.provider_name' },
+  STATUS: { field: 'status', sql: 's.status::text' },
+  STOP_REASON: { field: 'stopReason', sql: `CASE WHEN s.stop_reason IN (${known(Object.values(STOP_REASON).map(([value]) => value))}) THEN s.stop_reason END` },
+  RUN: { field: 'runId', sql: 's.run_id' },
+  PROJECT: { field: 'projectId', sql: 's.project_id' },
+  FEEDBACK: { field: 'feedback', sql: `CASE WHEN s.feedback IN (${known(Object.values(STEP_FEEDBACK).map(([value]) => value))}) THEN s.feedback END` },
+} as const;
+
+export type StatsDimension = keyof typeof STATS_DIMENSIONS;
+export type DimensionField = (typeof STATS_DIMENSIONS)[StatsDimension]['field'];
+
+/** Time buckets, in Postgres's `date_trunc` units: weeks start on Monday (ISO 8601). */
+export const BUCKET_UNITS = { HOUR: 'hour', DAY: 'day', WEEK: 'week', MONTH: 'month' } as const;
+export type BucketUnit = keyof typeof BUCKET_UNITS;
+
+export interface Bucket {
+  unit: BucketUnit;
+  /** An IANA time zone name, checked by the caller (see isTimeZone). */
+  timeZone: string;
+}
+
+/** The token columns, by measure. */
+export const TOKEN_MEASURES = {
+  promptTokens: 'prompt_tokens',
+  completionTokens: 'completion_tokens',
+  totalTokens: 'total_tokens',
+  cachedInputTokens: 'cached_input_tokens',
+  cacheWriteTokens: 'cache_write_tokens',
+  reasoningTokens: 'reasoning_tokens',
+} as const;
+export type TokenMeasure = keyof typeof TOKEN_MEASURES;
+export const TOKEN_STATS = ['sum', 'mean', 'count'] as const;
+export type TokenStat = (typeof TOKEN_STATS)[number];
+
+/** The durations of step_metrics (nanoseconds), by measure (milliseconds). */
+export const LATENCY_MEASURES = { stepMs: 'step_ns', llmRequestMs: 'llm_request_ns', toolExecutionMs: 'tool_execution_ns' } as const;
+export type LatencyMeasure = keyof typeof LATENCY_MEASURES;
+export const PERCENTILES = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
+export const LATENCY_STATS = [...(Object.keys(PERCENTILES) as (keyof typeof PERCENTILES)[]), 'max', 'mean', 'count'] as const;
+export type LatencyStat = (typeof LATENCY_STATS)[number];
+
+/** Counts of steps, by measure. */
+const COUNTS = {
+  count: 'count(*)',
+  failedCount: `count(*) FILTER (WHERE s.status = 'FAILED')`,
+  cancelledCount: `count(*) FILTER (WHERE s.status = 'CANCELLED')`,
+  positiveFeedbackCount: `count(*) FILTER (WHERE s.feedback = 'positive')`,
+  negativeFeedbackCount: `count(*) FILTER (WHERE s.feedback = 'negative')`,
+  feedbackCount: `count(*) FILTER (WHERE s.feedback IN ('positive', 'negative'))`,
+} as const;
+export type CountMeasure = keyof typeof COUNTS;
+export const COUNT_MEASURES = Object.keys(COUNTS) as CountMeasure[];
+
+/**
+ * The measures a query selects, each named by the column that answers it: `count`, `promptTokens.sum`,
+ * `stepMs.p95`; and the criteria of the feedback summaries it selects (null: all criteria).
+ */
+export interface StatsMeasures {
+  columns: Set<string>;
+  summaries: (string | null)[];
+}
+
+/** The aggregate that answers a measure column. */
+function measureSql(column: string): string {
+  if (column in COUNTS) return `${COUNTS[column as CountMeasure]}::int`;
+  const [measure, stat] = column.split('.') as [string, string];
+  if (measure in TOKEN_MEASURES) {
+    const c = `s.${TOKEN_MEASURES[measure as TokenMeasure]}`;
+    if (stat === 'sum') return `coalesce(sum(${c}), 0)::float8`;
+    if (stat === 'mean') return `avg(${c})::float8`;
+    if (stat === 'count') return `count(${c})::int`;
+  }
+  if (measure in LATENCY_MEASURES) {
+    const c = `sm.${LATENCY_MEASURES[measure as LatencyMeasure]}`;
+    if (stat in PERCENTILES) return `(percentile_cont(${PERCENTILES[stat as keyof typeof PERCENTILES]}) WITHIN GROUP (ORDER BY ${c}) / 1e6)::float8`;
+    if (stat === 'max') return `(max(${c}) / 1e6)::float8`;
+    if (stat === 'mean') return `(avg(${c}) / 1e6)::float8`;
+    if (stat === 'count') return `count(${c})::int`;
+  }
+  throw new Error(`unknown measure ${column}`);
+}
+
+/** How a group is named: its bucket's start (UTC, when bucketed), then the value of each dimension, in the request's order. */
+export type GroupKey = (string | null)[];
+
+export interface StatsRequest {
+  where: Prisma.Sql;
+  dimensions: StatsDimension[];
+  bucket: Bucket | null;
+  measures: StatsMeasures;
+}
+
+/** A group as read: its key's columns (`bucket` and each dimension's field), its measure columns and its summaries' (`summary<i>.<field>`). */
+export type StatsRow = Record<string, unknown> & { bucket: string | null };
+
+const bucketSql = (bucket: Bucket) => Prisma.sql`date_trunc(${BUCKET_UNITS[bucket.unit]}, s.created_at, ${bucket.timeZone}::text)`;
+
+/** The key columns of a group: (SQL, alias) pairs, the bucket first. */
+function keyColumns(request: Pick<StatsRequest, 'dimensions' | 'bucket'>): { sql: Prisma.Sql; alias: string; time: boolean }[] {
+  return [
+    ...(request.bucket ? [{ sql: bucketSql(request.bucket), alias: 'bucket', time: true }] : []),
+    ...request.dimensions.map((dimension) => ({ sql: Prisma.raw(STATS_DIMENSIONS[dimension].sql), alias: STATS_DIMENSIONS[dimension].field, time: false })),
+  ];
+}
+
+/**
+ * The order of groups as a row of non-null values, so that one row comparison places a group after a cursor:
+ * each key column as (is null, value or a stand-in), null after every value.
+ */
+function sortKey(columns: { time: boolean }[], value: (index: number) => Prisma.Sql): Prisma.Sql {
+  return Prisma.join(
+    columns.flatMap((column, index) => [
+      Prisma.sql`(${value(index)} IS NULL)`,
+      column.time ? Prisma.sql`coalesce(${value(index)}, 'epoch'::timestamptz)` : Prisma.sql`coalesce(${value(index)}, '')`,
+    ]),
+    ', ',
+  );
+}
+
+/** Steps joined to what the measures read: their metrics when a latency is measured. */
+function source(request: StatsRequest): Prisma.Sql {
+  const latency = [...request.measures.columns].some((column) => column.split('.')[0]! in LATENCY_MEASURES);
+  return latency
+    ? Prisma.sql`steps s LEFT JOIN step_metrics sm ON sm.id = s.id AND ${metricsVisibleTo('sm', null)}`
+    : Prisma.sql`steps s`;
+}
+
+const quoted = (alias: string) => Prisma.raw(`"${alias}"`);
+
+/**
+ * The statement that reads one page of groups: every group of the filter is aggregated, and the `limit + 1`
+ * first after `after` in the order of the bucket, then the dimensions as given, are returned with their
+ * feedback summaries. With neither bucket nor dimension, the one group is the whole filter.
+ */
+export function statsPageSql(request: StatsRequest, page: { limit: number; after: GroupKey | null }): Prisma.Sql {
+  const keys = keyColumns(request);
+  // The count is always read: a group is the aggregate of its steps even when nothing else is measured.
+  const measured = new Set(['count', ...request.measures.columns]);
+  const measures = [...measured].map((column) => Prisma.raw(`${measureSql(column)} AS "${column}"`));
+  const select = [...keys.map((key) => Prisma.sql`${key.sql} AS ${quoted(key.alias)}`), ...measures];
+  const groupBy = keys.length > 0 ? Prisma.sql`GROUP BY ${Prisma.raw(keys.map((_, index) => String(index + 1)).join(', '))}` : Prisma.empty;
+  const ofGroups = (alias: string) => (index: number) => Prisma.raw(`${alias}."${keys[index]!.alias}"`);
+  const after =
+    page.after !== null && keys.length > 0
+      ? Prisma.sql`WHERE (${sortKey(keys, ofGroups('g'))}) > (${sortKey(keys, (index) => (keys[index]!.time ? Prisma.sql`${page.after![index]}::timestamptz` : Prisma.sql`${page.after![index]}::text`))})`
+      : Prisma.empty;
+  const order = keys.length > 0 ? Prisma.sql`ORDER BY ${sortKey(keys, ofGroups('p'))}` : Prisma.empty;
+  // Each summary aggregates the entries of the same groups, joined to the page on its key.
+  const summaries = request.measures.summaries.map((name, index) => {
+    const prefix = `summary${index}.`;
+    const on = keys.length > 0 ? Prisma.join(keys.map((key) => Prisma.raw(`f${index}."${key.alias}" IS NOT DISTINCT FROM p."${key.alias}"`)), ' AND ') : Prisma.sql`true`;
+    return {
+      columns: Object.keys(EMPTY_SUMMARY).map((field) => Prisma.raw(`f${index}."${prefix}${field}"`)),
+      join: Prisma.sql`LEFT JOIN (
+        SELECT ${Prisma.join([...keys.map((key) => Prisma.sql`${key.sql} AS ${quoted(key.alias)}`), summaryColumns(prefix)], ', ')}
+          FROM steps s JOIN gateway_feedback_entries e ON e.step_id = s.id AND ${summaryConditions(Prisma.raw('s.organization_id'), name)}
+         WHERE ${request.where} ${groupBy}) AS ${Prisma.raw(`f${index}`)} ON ${on}`,
+    };
+  });
+  const columns = [
+    ...keys.map((key) => Prisma.raw(key.time ? `${isoTimeSql(`p."${key.alias}"`)} AS "${key.alias}"` : `p."${key.alias}"`)),
+    ...[...measured].map((column) => Prisma.raw(`p."${column}"`)),
+    ...summaries.flatMap((summary) => summary.columns),
+  ];
+  return Prisma.sql`
+    WITH g AS (SELECT ${Prisma.join(select, ', ')} FROM ${source(request)} WHERE ${request.where} ${groupBy}),
+         p AS (SELECT * FROM g ${after} ${keys.length > 0 ? Prisma.sql`ORDER BY ${sortKey(keys, ofGroups('g'))}` : Prisma.empty} LIMIT ${page.limit + 1})
+    SELECT ${Prisma.join(columns, ', ')}
+      FROM p ${summaries.length > 0 ? Prisma.join(summaries.map((summary) => summary.join), ' ') : Prisma.empty}
+     ${order}`;
+}
+
+/** One page of groups (see statsPageSql), `limit + 1` read to learn whether another follows. */
+export async function statsPage(db: Database, request: StatsRequest, page: { limit: number; after: GroupKey | null }): Promise<StatsRow[]> {
+  return db.read<StatsRow>(statsPageSql(request, page));
+}
+
+/** The key of a group read by statsPage. */
+export function groupKeyOf(row: StatsRow, request: Pick<StatsRequest, 'dimensions' | 'bucket'>): GroupKey {
+  return keyColumns(request).map((key) => row[key.alias] as string | null);
+}
+
+/** The summary of the `index`-th criterion of a row read by statsPage (an empty one where the group has no entries). */
+export function summaryOf(row: StatsRow, index: number): FeedbackSummary {
+  const prefix = `summary${index}.`;
+  if (row[`${prefix}count`] == null) return EMPTY_SUMMARY;
+  return Object.fromEntries(Object.keys(EMPTY_SUMMARY).map((field) => [field, row[`${prefix}${field}`]])) as unknown as FeedbackSummary;
+}
