@@ -27,6 +27,8 @@ export interface Config {
   tracing: boolean;
   /** On SIGTERM, how long in-flight requests may take to finish before they are cut off. */
   shutdownGraceMs: number;
+  /** How often the pre-aggregated step statistics are brought up to date (src/stats.ts); 0 keeps none, and `stepStats` reads Letta's tables. */
+  statsRefreshMs: number;
   security: SecurityConfig;
   /** Redis for state shared between replicas (rate limits); undefined keeps it in each process. */
   redisUrl: string | undefined;
@@ -220,6 +222,7 @@ export function loadConfig(env: Env): Config {
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     tracing: boolean('OTEL_TRACING', false),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
+    statsRefreshMs: integer('STATS_REFRESH_MS', 1000, 0, 60_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     production,
     security,

@@ -5,6 +5,7 @@ import type { Database } from './db/database.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
 import { forbidden } from './errors.ts';
 import type { Logger } from './logger.ts';
+import type { StatsView } from './stats.ts';
 
 /** What every resolver of one request sees. */
 export interface Context {
@@ -21,6 +22,8 @@ export interface Context {
   cursors: Cursors;
   /** Signs the feedback tokens that createFeedbackToken returns. */
   feedbackTokens: FeedbackTokens;
+  /** Whether the pre-aggregated step statistics may answer `stepStats` now. */
+  stats: StatsView;
 }
 
 /** What the contexts of a gateway share: one database, one logger, the signers of cursors and feedback tokens. */
@@ -29,6 +32,8 @@ export interface ContextDeps {
   logger: Logger;
   cursors: Cursors;
   feedbackTokens: FeedbackTokens;
+  /** Whether the pre-aggregated step statistics may answer `stepStats` now. */
+  stats: StatsView;
 }
 
 /**

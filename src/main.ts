@@ -9,6 +9,7 @@ import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
 import { createGateway } from './server.ts';
+import { createStatsMaintainer, type StatsView } from './stats.ts';
 import { startTracing } from './tracing.ts';
 import type { Lifecycle } from './http/health.ts';
 import { prepareDatabase, StartupError, startupFailure } from './startup.ts';
@@ -52,7 +53,14 @@ async function takePort(config: Config) {
 }
 
 /** Makes the database ready to serve (migrations, the demo's data) and the gateway over it. */
-async function prepare(config: Config, db: Database, logger: Logger, redis: ReturnType<typeof connectRedis> | undefined, lifecycle: Lifecycle) {
+async function prepare(
+  config: Config,
+  db: Database,
+  logger: Logger,
+  redis: ReturnType<typeof connectRedis> | undefined,
+  lifecycle: Lifecycle,
+  stats: StatsView,
+) {
   await db.ping();
   await prepareDatabase(db, config, logger);
   const demoKey = db.kind === 'pglite' ? await ensureDemo(db, config.dataDir) : undefined;
@@ -71,6 +79,7 @@ async function prepare(config: Config, db: Database, logger: Logger, redis: Retu
       metricsToken: config.metricsToken,
       lifecycle,
       graphiqlApiKey,
+      stats,
     });
     return { gateway, demoKey, graphiqlApiKey };
   } catch (error) {
@@ -94,7 +103,8 @@ async function main() {
   if (config.logLevel === 'debug') db.onQuery((query) => logger.debug('sql', { query }));
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
   const lifecycle: Lifecycle = { draining: false };
-  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle).catch(async (error: unknown) => {
+  const stats = createStatsMaintainer(db, logger, { intervalMs: config.statsRefreshMs });
+  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle, stats).catch(async (error: unknown) => {
     // Release the port, Redis and the database (and the embedded data directory's lock) before reporting.
     server.close();
     redis?.disconnect();
@@ -102,6 +112,8 @@ async function main() {
     throw error;
   });
   serve(gateway);
+  // Built on the first start over a database (Letta's tables meanwhile answer stepStats), then kept current.
+  stats.start();
 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -156,7 +168,7 @@ async function main() {
       server.close();
       server.closeAllConnections();
       redis?.disconnect();
-      Promise.all([db.close(), stopTracing?.().catch(() => {})]).then(
+      Promise.all([stats.stop().then(() => db.close()), stopTracing?.().catch(() => {})]).then(
         () => {
           logger.info('stopped', { ms: Date.now() - started, cutOff });
           process.exit(cutOff ? 1 : 0);

@@ -27,6 +27,7 @@ import { queryLimits } from './security/query-limits.ts';
 import { createAuthFailureLimiter, createRequestLimiter } from './security/rate-limits.ts';
 import { documentId, readTrustedDocuments, trustedDocumentIdOf, trustedDocumentsOnly } from './security/trusted-documents.ts';
 import { requestTracing } from './tracing.ts';
+import { NO_STATS, type StatsView } from './stats.ts';
 import { REST_OPERATIONS } from './rest/operations.ts';
 import { lettaRest } from './rest/plugin.ts';
 
@@ -49,6 +50,8 @@ export interface GatewayOptions {
   compile?: boolean;
   /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
+  /** The pre-aggregated step statistics (stats.ts); without it, `stepStats` reads Letta's tables. */
+  stats?: StatsView;
 }
 
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
@@ -69,6 +72,7 @@ export function createGateway({
   lifecycle = { draining: false },
   compile = true,
   metricsToken,
+  stats = NO_STATS,
   ...options
 }: GatewayOptions) {
   const security = resolveSecurity(options.security);
@@ -154,7 +158,7 @@ export function createGateway({
     // Served by the graphiql plugin above: compressed, cached and rate-limited.
     graphiql: false,
     plugins,
-    context: ({ request }): Context => createContext({ db, logger, cursors, feedbackTokens }, { requestId: ids.idOf(request), principal: auth.principalOf(request) }),
+    context: ({ request }): Context => createContext({ db, logger, cursors, feedbackTokens, stats }, { requestId: ids.idOf(request), principal: auth.principalOf(request) }),
     maskedErrors: { maskError: maskError(logger) },
   });
 }

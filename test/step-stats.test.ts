@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { seed } from '../src/db/seed.ts';
+import { createLogger } from '../src/logger.ts';
+import { createStatsMaintainer, type StatsMaintainer } from '../src/stats.ts';
 import { STOP_REASON } from '../src/letta/enums.ts';
 import { createTenant, insertMetrics, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type GraphQLResponse, type TestGateway } from './helpers/gateway.ts';
@@ -12,6 +14,9 @@ import { codesOf } from './helpers/http.ts';
  */
 
 let t: TestGateway;
+/** The same database behind a gateway that keeps pre-aggregated statistics (brought up to date by the tests). */
+let pre: TestGateway;
+let maintainer: StatsMaintainer;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
 let other: Awaited<ReturnType<typeof createTenant>>;
 
@@ -28,13 +33,20 @@ const MEASURES = `
   tone: feedbackSummary(name: "tone") { count meanScore }
   allCriteria: feedbackSummary { count scoredCount meanScore minScore maxScore positiveCount negativeCount withCommentCount }`;
 
-const STATS = `query Stats($filter: StepFilter, $groupBy: [StepStatsDimension!], $bucket: StepStatsBucket, $first: Int, $after: String) {
+/** What the rollups hold: counts and tokens. */
+const ROLLUP_MEASURES = `
+  count failedCount cancelledCount failureRate positiveFeedbackCount negativeFeedbackCount feedbackCount
+  promptTokens { sum mean count } completionTokens { sum mean count } totalTokens { sum mean count }
+  cachedInputTokens { sum mean count } cacheWriteTokens { sum mean count } reasoningTokens { sum mean count }`;
+
+const statsQuery = (measures: string) => `query Stats($filter: StepFilter, $groupBy: [StepStatsDimension!], $bucket: StepStatsBucket, $first: Int, $after: String) {
   stepStats(filter: $filter, groupBy: $groupBy, bucket: $bucket, first: $first, after: $after) {
-    edges { cursor node { bucket agentId model modelHandle providerName status stopReason runId projectId feedback stats { ${MEASURES} } } }
+    edges { cursor node { bucket agentId model modelHandle providerName status stopReason runId projectId feedback stats { ${measures} } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    total { ${MEASURES} }
+    total { ${measures} }
   }
 }`;
+const STATS = statsQuery(MEASURES);
 
 interface StepFact {
   created_at: Date | null;
@@ -183,12 +195,12 @@ function expectClose(actual: unknown, expected: unknown, path: string): void {
 }
 
 /** Every group of a grouping, read page by page. */
-async function allGroups(variables: Record<string, unknown>, pageSize: number) {
+async function allGroups(gateway: TestGateway, query: string, variables: Record<string, unknown>, pageSize: number) {
   const groups: any[] = [];
   let after: string | null = null;
   let total: unknown;
   for (let pages = 0; pages < 200; pages++) {
-    const response: GraphQLResponse = await t.graphql(tenant.key, STATS, { ...variables, first: pageSize, after });
+    const response: GraphQLResponse = await gateway.graphql(tenant.key, query, { ...variables, first: pageSize, after });
     expect(response.body.errors, JSON.stringify(response.body.errors)).toBeUndefined();
     const connection: any = response.body.data.stepStats;
     groups.push(...connection.edges.map((edge: any) => edge.node));
@@ -200,7 +212,25 @@ async function allGroups(variables: Record<string, unknown>, pageSize: number) {
   throw new Error('too many pages');
 }
 
-async function compare(variables: { groupBy?: string[]; bucket?: { unit: string; timeZone?: string }; filter?: Record<string, unknown> }, keep: (step: StepFact) => boolean = () => true, pageSize = 7) {
+interface Comparison {
+  gateway?: TestGateway;
+  /** Counts and tokens only (what rollups hold), rather than every measure. */
+  rollupMeasures?: boolean;
+  pageSize?: number;
+}
+
+/** Only the measures a query selects, of those computed here. */
+function selected(expected: Record<string, unknown>, rollupMeasures: boolean) {
+  if (!rollupMeasures) return expected;
+  const names = new Set(ROLLUP_MEASURES.split(/[\s{}]+/));
+  return Object.fromEntries(Object.entries(expected).filter(([name]) => names.has(name)));
+}
+
+async function compare(
+  variables: { groupBy?: readonly string[]; bucket?: { unit: string; timeZone?: string }; filter?: Record<string, unknown> },
+  keep: (step: StepFact) => boolean = () => true,
+  { gateway = t, rollupMeasures = false, pageSize = 7 }: Comparison = {},
+) {
   const { steps, entries } = await facts(tenant.organizationId);
   const kept = steps.filter(keep);
   const dimensions = variables.groupBy ?? [];
@@ -213,7 +243,7 @@ async function compare(variables: { groupBy?: string[]; bucket?: { unit: string;
   const expected = new Map<string, StepFact[]>();
   for (const step of kept) expected.set(nameOf(step), [...(expected.get(nameOf(step)) ?? []), step]);
 
-  const { groups, total } = await allGroups(variables, pageSize);
+  const { groups, total } = await allGroups(gateway, rollupMeasures ? statsQuery(ROLLUP_MEASURES) : STATS, variables, pageSize);
   const names = groups.map((group) => {
     const at = group.bucket === null ? null : new Date(group.bucket);
     if (variables.bucket && at !== null) {
@@ -233,9 +263,9 @@ async function compare(variables: { groupBy?: string[]; bucket?: { unit: string;
   expect([...names].sort()).toEqual([...expected.keys()].sort());
   for (const [index, group] of groups.entries()) {
     for (const [dimension, { field }] of Object.entries(DIMENSIONS)) if (!dimensions.includes(dimension)) expect(group[field], field).toBeNull();
-    expectClose(group.stats, measures(expected.get(names[index]!)!, entries), names[index]!);
+    expectClose(group.stats, selected(measures(expected.get(names[index]!)!, entries), rollupMeasures), names[index]!);
   }
-  expectClose(total, measures(kept, entries), 'total');
+  expectClose(total, selected(measures(kept, entries), rollupMeasures), 'total');
   return { groups, names };
 }
 
@@ -259,17 +289,29 @@ beforeAll(async () => {
   await insertStep(t.db, org, { agent_id: 'agent-undated', created_at: null, prompt_tokens: 7 });
   // Another organization's step under the same agent id counts for it alone.
   await insertStep(t.db, other.organizationId, { agent_id: 'agent-edge', model: 'edge-model', created_at: '2026-03-29T00:45:00Z', prompt_tokens: 999 });
+  // Built from all of it, and read as fresh for the whole file (the tests here change no step they compare).
+  maintainer = createStatsMaintainer(t.db, createLogger('silent'), { intervalMs: 0, freshMs: 3_600_000 });
+  expect(await maintainer.refresh()).toBe('built');
+  expect(await maintainer.refresh()).toBe('refreshed');
+  pre = await createTestGateway({ database: t.database, stats: maintainer });
 }, 120_000);
+// The two gateways share the database, which the first one drops.
 afterAll(() => t.close());
 
-describe('stepStats measures, against a direct computation', () => {
+describe.each(['steps', 'pre-aggregated'] as const)('stepStats measures from %s, against a direct computation', (mode) => {
+  const on = () => (mode === 'steps' ? t : pre);
+
   it('the whole filter, as one group and as the total', async () => {
-    const { groups } = await compare({ filter: RANGE }, (s) => s.created_at !== null);
+    const { result: { groups }, statements } = await on().statements(() => compare({ filter: RANGE }, (s) => s.created_at !== null, { gateway: on() }));
     expect(groups).toHaveLength(1);
+    // Durations and feedback summaries come from the facts, where there are any.
+    const reads = statements.filter((sql) => sql.includes('WITH g AS'));
+    expect(reads).toHaveLength(2);
+    for (const sql of reads) expect(/FROM gateway_step_facts s/.test(sql)).toBe(mode === 'pre-aggregated');
   });
 
   it('by day in Paris across its change to summer time: a 23-hour day, days from local midnight', async () => {
-    const { groups } = await compare({ filter: RANGE, bucket: { unit: 'DAY', timeZone: 'Europe/Paris' } }, (s) => s.created_at !== null, 2);
+    const { groups } = await compare({ filter: RANGE, bucket: { unit: 'DAY', timeZone: 'Europe/Paris' } }, (s) => s.created_at !== null, { gateway: on(), pageSize: 2 });
     const starts = groups.map((group) => group.bucket);
     expect(starts).toContain('2026-03-28T23:00:00.000000Z');
     expect(starts).toContain('2026-03-29T22:00:00.000000Z');
@@ -282,26 +324,26 @@ describe('stepStats measures, against a direct computation', () => {
     [['MODEL_HANDLE', 'PROVIDER', 'PROJECT'], { unit: 'MONTH', timeZone: 'Asia/Kolkata' }],
     [['RUN'], undefined],
   ])('grouped by %j, bucket %j', async (groupBy, bucket, range = RANGE) => {
-    await compare({ filter: range, groupBy, ...(bucket ? { bucket } : {}) }, (s) => s.created_at !== null && s.created_at >= new Date(range.createdAfter) && s.created_at < new Date(range.createdBefore), 25);
+    await compare({ filter: range, groupBy, ...(bucket ? { bucket } : {}) }, (s) => s.created_at !== null && s.created_at >= new Date(range.createdAfter) && s.created_at < new Date(range.createdBefore), { gateway: on(), pageSize: 25 });
   });
 
   it('without a range: the undated steps are a group of their own, after the dated ones', async () => {
-    const { names } = await compare({ bucket: { unit: 'DAY' }, groupBy: ['AGENT'] }, () => true, 11);
+    const { names } = await compare({ bucket: { unit: 'DAY' }, groupBy: ['AGENT'] }, () => true, { gateway: on(), pageSize: 11 });
     expect(names.at(-1)).toBe(JSON.stringify([null, 'agent-undated']));
   });
 
   it('with the filter of steps: an agent, a status, a feedback criterion', async () => {
     const { steps, entries } = await facts(tenant.organizationId);
     const agent = steps.find((s) => s.agent_id?.startsWith('agent-') && s.agent_id !== 'agent-edge')!.agent_id!;
-    await compare({ filter: { ...RANGE, agentId: agent }, groupBy: ['MODEL'] }, (s) => s.created_at !== null && s.agent_id === agent);
-    await compare({ filter: { ...RANGE, status: 'FAILED' }, groupBy: ['AGENT'], bucket: { unit: 'DAY' } }, (s) => s.created_at !== null && s.status === 'FAILED');
+    await compare({ filter: { ...RANGE, agentId: agent }, groupBy: ['MODEL'] }, (s) => s.created_at !== null && s.agent_id === agent, { gateway: on() });
+    await compare({ filter: { ...RANGE, status: 'FAILED' }, groupBy: ['AGENT'], bucket: { unit: 'DAY' } }, (s) => s.created_at !== null && s.status === 'FAILED', { gateway: on() });
     const toned = new Set(entries.filter((e) => e.name === 'tone' && e.score !== null && e.score >= 0.5).map((e) => e.step_id));
     expect(toned.size).toBeGreaterThan(0);
-    await compare({ filter: { ...RANGE, feedbackName: 'tone', minScore: 0.5 }, groupBy: ['FEEDBACK'] }, (s) => s.created_at !== null && toned.has(s.id));
+    await compare({ filter: { ...RANGE, feedbackName: 'tone', minScore: 0.5 }, groupBy: ['FEEDBACK'] }, (s) => s.created_at !== null && toned.has(s.id), { gateway: on() });
   });
 
   it('a filter that keeps nothing: no groups, a total of zeros and nulls', async () => {
-    const response = await t.graphql(tenant.key, STATS, { filter: { ...RANGE, agentId: 'agent-nobody' }, groupBy: ['MODEL'] });
+    const response = await on().graphql(tenant.key, STATS, { filter: { ...RANGE, agentId: 'agent-nobody' }, groupBy: ['MODEL'] });
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data.stepStats.edges).toEqual([]);
     expect(response.body.data.stepStats.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
@@ -309,12 +351,34 @@ describe('stepStats measures, against a direct computation', () => {
   });
 
   it("never counts another organization's steps, even under its agent's id", async () => {
-    const response = await t.graphql(tenant.key, `{ stepStats(filter: { agentId: "agent-edge" }) { total { count promptTokens { sum } } } }`);
+    const response = await on().graphql(tenant.key, `{ stepStats(filter: { agentId: "agent-edge" }) { total { count promptTokens { sum } } } }`);
     const { steps } = await facts(tenant.organizationId);
     const edge = steps.filter((s) => s.agent_id === 'agent-edge');
     expect(response.body.data.stepStats.total).toEqual({ count: edge.length, promptTokens: { sum: 10 } });
-    const theirs = await t.graphql(other.key, `{ stepStats(filter: { agentId: "agent-edge" }) { total { count promptTokens { sum } } } }`);
+    const theirs = await on().graphql(other.key, `{ stepStats(filter: { agentId: "agent-edge" }) { total { count promptTokens { sum } } } }`);
     expect(theirs.body.data.stepStats.total).toEqual({ count: 1, promptTokens: { sum: 999 } });
+  });
+
+  it.each([
+    ['the whole range by day', { bucket: { unit: 'DAY' } }],
+    ['by model, by day in Paris', { groupBy: ['MODEL'], bucket: { unit: 'DAY', timeZone: 'Europe/Paris' } }],
+    ['by status, filtered on it', { groupBy: ['STATUS'], filter: { status: 'FAILED' } }],
+    ['one agent by hour', { bucket: { unit: 'HOUR' }, filter: { agentId: 'agent-edge' } }],
+    ['by stop reason, unknown ones with none', { groupBy: ['STOP_REASON'], bucket: { unit: 'WEEK' } }],
+  ] as const)('counts and tokens, %s, in a range that starts and ends within hours', async (_name, variables) => {
+    const range = { createdAfter: '2026-03-28T21:47:13.500001Z', createdBefore: '2026-03-30T23:12:00Z' };
+    const filter = { ...range, ...('filter' in variables ? variables.filter : {}) };
+    const { steps } = await facts(tenant.organizationId);
+    const agent = 'filter' in variables && 'agentId' in variables.filter ? variables.filter.agentId : undefined;
+    const status = 'filter' in variables && 'status' in variables.filter ? variables.filter.status : undefined;
+    const keep = (s: StepFact) =>
+      s.created_at !== null && s.created_at > new Date(range.createdAfter) && s.created_at < new Date(range.createdBefore) &&
+      (agent === undefined || s.agent_id === agent) && (status === undefined || s.status === status);
+    expect(steps.filter(keep).length).toBeGreaterThan(0);
+    const { statements } = await on().statements(() => compare({ ...variables, filter }, keep, { gateway: on(), rollupMeasures: true, pageSize: 9 }));
+    const reads = statements.filter((sql) => sql.includes('stepStats') || sql.includes('WITH g AS'));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const sql of reads) expect(sql.includes('gateway_step_rollups')).toBe(mode === 'pre-aggregated');
   });
 });
 

@@ -6,6 +6,7 @@ import {
   BUCKET_UNITS,
   COUNT_MEASURES,
   groupKeyOf,
+  planSource,
   LATENCY_MEASURES,
   LATENCY_STATS,
   STATS_DIMENSIONS,
@@ -306,7 +307,9 @@ builder.queryFields((t) => ({
       }
       const groupsPaths = [['nodes', 'stats'], ['edges', 'node', 'stats']];
       const where = stepConditions(ctx.organizationId, filter);
-      const request: StatsRequest = { where, dimensions, bucket, measures: measuresSelected(info, groupsPaths) };
+      const measures = measuresSelected(info, groupsPaths);
+      const preaggregated = ctx.stats.usable();
+      const request: StatsRequest = { where, dimensions, bucket, measures, source: planSource(ctx.organizationId, filter, { dimensions, bucket, measures }, preaggregated) };
       const list = `step-stats:${bucket ? `${bucket.unit}@${bucket.timeZone}` : '-'}:${dimensions.join(',')}`;
       const keyLength = dimensions.length + (bucket ? 1 : 0);
       const after = args.after != null ? ctx.cursors.decodeKey(args.after, list, 'after', keyLength) : null;
@@ -328,9 +331,10 @@ builder.queryFields((t) => ({
         },
         total: () =>
           (total ??= (async () => {
-            const measures = measuresSelected(info, [['total']]);
-            const [row] = await statsPage(ctx.db, { where, dimensions: [], bucket: null, measures }, { limit: 1, after: null });
-            return { row: row!, summaries: measures.summaries };
+            const totals = measuresSelected(info, [['total']]);
+            const plan = { dimensions: [], bucket: null, measures: totals };
+            const [row] = await statsPage(ctx.db, { ...plan, where, source: planSource(ctx.organizationId, filter, plan, preaggregated) }, { limit: 1, after: null });
+            return { row: row!, summaries: totals.summaries };
           })()),
       };
     },

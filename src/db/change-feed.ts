@@ -1,0 +1,63 @@
+import type { SqlRunner } from './database.ts';
+
+/**
+ * What changed in `steps` and `step_metrics` since a time: the "what changed since" reading of Letta's tables
+ * that the pre-aggregated statistics (stats-tables.ts) are kept current by, written by any writer (a Letta
+ * server above all), without triggers. It reads along the `(updated_at, id)` indexes the migrations add, and
+ * relies on what Letta does on every write: set `updated_at` to the time of its transaction (`now()`).
+ *
+ * A transaction's rows carry the time it began, but become visible when it commits: a row can appear with a
+ * time earlier than rows already read. Each read therefore starts `OVERLAP_MS` before the time the previous one
+ * reached, and its consumers apply what they read idempotently (a step read twice is applied once), so that a
+ * write whose transaction commits within that overlap is never missed. A transaction that commits later than
+ * that after it began, a row without `updated_at`, or a hard DELETE, is caught by the next rebuild (see
+ * stats-tables.ts).
+ */
+
+/** How far before the time reached each read starts again. */
+export const OVERLAP_MS = 10_000;
+
+/** Where a reading of the feed stands: the `updated_at` and id of the last row read (in that order). */
+export interface FeedPosition {
+  at: string;
+  id: string;
+}
+
+export interface Changes {
+  /** The steps that changed (their row or their metrics), each once. */
+  stepIds: string[];
+  /** Where the next page starts; with `more`, there is one now. */
+  position: FeedPosition | null;
+  more: boolean;
+}
+
+/** SQL rendering a timestamptz as UTC with microseconds (as the API writes times). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The start of a reading of the feed from the time a previous reading reached (null: from the beginning). */
+export function readingFrom(reached: string | null): FeedPosition | null {
+  if (reached === null) return null;
+  const start = new Date(Date.parse(reached) - OVERLAP_MS).toISOString().replace('Z', '000Z');
+  return { at: start, id: '' };
+}
+
+/**
+ * One page of what changed after `after` (exclusive; null: from the first row), up to `limit` rows of steps
+ * and of metrics, in the order of (updated_at, id). Page on with `position` while `more`.
+ */
+export async function changesAfter(sql: Pick<SqlRunner, 'query'>, after: FeedPosition | null, limit: number): Promise<Changes> {
+  const bound = after === null ? 'TRUE' : `(t.updated_at, t.id) > ($1::timestamptz, $2::text)`;
+  const read = (table: string) =>
+    `(SELECT t.id, t.updated_at FROM ${table} t WHERE t.updated_at IS NOT NULL AND ${bound} ORDER BY t.updated_at, t.id LIMIT ${Number(limit)})`;
+  const rows = await sql.query<{ id: string; at: string }>(
+    `SELECT c.id, ${iso('c.updated_at')} AS at FROM (${read('steps')} UNION ALL ${read('step_metrics')}) AS c
+      ORDER BY c.updated_at, c.id LIMIT ${Number(limit)}`,
+    after === null ? [] : [after.at, after.id],
+  );
+  const last = rows.at(-1);
+  return {
+    stepIds: [...new Set(rows.map((row) => row.id))],
+    position: last === undefined ? after : { at: last.at, id: last.id },
+    more: rows.length === limit,
+  };
+}
