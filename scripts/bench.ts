@@ -31,8 +31,9 @@ import { ensureDataset, fixtures, MAIN_ORG } from './bench/dataset.ts';
 import { drive, type LoadOptions } from './bench/load.ts';
 import { recordPlans, type PlanReport } from './bench/plans.ts';
 import { startProcess, stopAll } from './bench/processes.ts';
-import { resultsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
+import { resultsSection, statsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
 import { scenarios as defineScenarios } from './bench/scenarios.ts';
+import { runStats, type StatsReport } from './bench/stats.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The benchmark's Postgres cluster, kept between runs (with its dataset) outside the checkout. */
@@ -46,6 +47,8 @@ const options = {
   scenarios: flags.scenarios?.split(',').map(Number),
   databaseUrl: flags['database-url'],
   plans: flags.plans === 'true',
+  /** Also the aggregate scenarios (10, 11), over the --plan-steps dataset with its statistics built. */
+  stats: flags.stats === 'true',
   planSteps: Number(flags['plan-steps'] ?? 1_000_000),
   label: flags.label ?? 'default',
   report: flags['no-report'] !== 'true',
@@ -106,21 +109,12 @@ const statementsCounted = await admin
 if (!statementsCounted) log('pg_stat_statements is not loaded on this server: statements per request are not counted');
 const serverVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
 
-const benchUrl = await ensureDataset(admin, databaseUrl, log, BENCH_DATABASE, { steps: options.steps, stepsOnly: false });
-
-// ---------------------------------------------------------------------------------------------------------
-// Fixtures: the values the scenarios' requests draw from.
-
-const { fixtures: values, key, apiKeyId, dataset } = await fixtures(benchUrl);
-
-// ---------------------------------------------------------------------------------------------------------
-// The gateway (production build) and the baseline, each a process of its own.
-
 log('building the gateway (npm run build)');
 await promisify(execFile)('npm', ['run', 'build'], { cwd: root });
 
-const gatewayEnv = {
-  DATABASE_URL: benchUrl,
+/** The gateway's environment over a dataset: production mode, no rate limit, the migrations already applied. */
+const gatewayEnv = (url: string) => ({
+  DATABASE_URL: url,
   HOST: '127.0.0.1',
   PORT: '0',
   NODE_ENV: 'production',
@@ -128,56 +122,78 @@ const gatewayEnv = {
   // A benchmark is one client sending as fast as it can: the per-key rate limit would refuse it.
   RATE_LIMIT_PER_MINUTE: '0',
   MIGRATE_ON_START: 'false',
-};
+});
 const profileArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(root, 'bench/.data/profiles')] : [];
-const gateway = await startProcess(root, [...profileArgs, '--enable-source-maps', 'dist/src/main.js'], gatewayEnv, /running at (http:\/\/\S+\/graphql)/);
-const baseline = await startProcess(root, ['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: benchUrl, ORGANIZATION_ID: MAIN_ORG, API_KEY_ID: apiKeyId }, /baseline at (http:\/\/\S+)/);
-log(`gateway at ${gateway.url} (pid ${gateway.child.pid}), baseline at ${baseline.url}`);
-
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
-const load: LoadOptions = {
-  connections: options.connections,
-  duration: options.duration,
-  warmup: options.warmup,
-  headers,
-  statements: statementsCounted ? { admin, database: BENCH_DATABASE } : null,
-};
-async function post(url: string, body: unknown) {
+async function post(url: string, body: unknown, headers: Record<string, string>) {
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: unknown[] } };
 }
 
-const all = defineScenarios(values);
-const chosen = options.scenarios ? all.filter((scenario) => options.scenarios!.includes(scenario.id)) : all;
+let dataset: Record<string, number> = {};
 const results: ScenarioResult[] = [];
-for (const scenario of chosen) {
-  // Before load: the request must succeed, and the baseline must answer the very same data.
-  const sample = scenario.next();
-  const checked = await post(gateway.url, sample);
-  if (checked.status !== 200 || checked.body.errors !== undefined) {
-    throw new Error(`scenario ${scenario.id} fails: ${JSON.stringify(checked.body).slice(0, 500)}`);
-  }
-  log(`scenario ${scenario.id}: ${scenario.title}`);
-  const measured = await drive(load, gateway.url, scenario.next, gateway.child.pid!);
-  log(`  gateway:  ${measured.requestsPerSecond} req/s, p50 ${measured.latencyMs.p50} ms, p99 ${measured.latencyMs.p99} ms, ` +
-    `${measured.statementsPerRequest ?? 'n/a'} statements/request, ${measured.errors} errors, RSS peak ${measured.rssMb.peak} MB`);
-  const result: ScenarioResult = { id: scenario.id, name: scenario.name, title: scenario.title, gateway: measured };
-  if (scenario.baseline !== undefined && options.baseline) {
-    const endpoint = `${baseline.url}/${scenario.baseline}`;
-    // A write is compared once it is applied (the load may have changed what the sample writes: it is sent
-    // twice), so that both answer what the entry then holds (see Scenario.writes).
-    const expected = scenario.writes ? await post(gateway.url, sample).then(() => post(gateway.url, sample)) : checked;
-    const answer = await post(endpoint, sample);
-    if (!isDeepStrictEqual(answer.body, expected.body)) {
-      await mkdir(path.join(root, 'bench/.data'), { recursive: true });
-      await writeFile(path.join(root, 'bench/.data/mismatch.json'), JSON.stringify({ gateway: expected.body, baseline: answer.body }, null, 2));
-      throw new Error(`the baseline of scenario ${scenario.id} does not answer what the gateway does (see bench/.data/mismatch.json)`);
+const mainScenarios = options.scenarios === undefined || options.scenarios.some((id) => id < 10);
+if (mainScenarios) {
+  const benchUrl = await ensureDataset(admin, databaseUrl, log, BENCH_DATABASE, { steps: options.steps, stepsOnly: false });
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Fixtures: the values the scenarios' requests draw from.
+
+  const { fixtures: values, key, apiKeyId, dataset: counted } = await fixtures(benchUrl);
+  dataset = counted;
+
+  // The gateway (production build) and the baseline, each a process of its own.
+  const gateway = await startProcess(root, [...profileArgs, '--enable-source-maps', 'dist/src/main.js'], gatewayEnv(benchUrl), /running at (http:\/\/\S+\/graphql)/);
+  const baseline = await startProcess(root, ['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: benchUrl, ORGANIZATION_ID: MAIN_ORG, API_KEY_ID: apiKeyId }, /baseline at (http:\/\/\S+)/);
+  log(`gateway at ${gateway.url} (pid ${gateway.child.pid}), baseline at ${baseline.url}`);
+
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const load: LoadOptions = {
+    connections: options.connections,
+    duration: options.duration,
+    warmup: options.warmup,
+    headers,
+    statements: statementsCounted ? { admin, database: BENCH_DATABASE } : null,
+  };
+  const all = defineScenarios(values);
+  const chosen = options.scenarios ? all.filter((scenario) => options.scenarios!.includes(scenario.id)) : all;
+  for (const scenario of chosen) {
+    // Before load: the request must succeed, and the baseline must answer the very same data.
+    const sample = scenario.next();
+    const checked = await post(gateway.url, sample, headers);
+    if (checked.status !== 200 || checked.body.errors !== undefined) {
+      throw new Error(`scenario ${scenario.id} fails: ${JSON.stringify(checked.body).slice(0, 500)}`);
     }
-    const base = await drive(load, endpoint, scenario.next, baseline.child.pid!);
-    log(`  baseline: ${base.requestsPerSecond} req/s, p50 ${base.latencyMs.p50} ms, p99 ${base.latencyMs.p99} ms, ${base.statementsPerRequest ?? 'n/a'} statements/request`);
-    result.baseline = base;
+    log(`scenario ${scenario.id}: ${scenario.title}`);
+    const measured = await drive(load, gateway.url, scenario.next, gateway.child.pid!);
+    log(`  gateway:  ${measured.requestsPerSecond} req/s, p50 ${measured.latencyMs.p50} ms, p99 ${measured.latencyMs.p99} ms, ` +
+      `${measured.statementsPerRequest ?? 'n/a'} statements/request, ${measured.errors} errors, RSS peak ${measured.rssMb.peak} MB`);
+    const result: ScenarioResult = { id: scenario.id, name: scenario.name, title: scenario.title, gateway: measured };
+    if (scenario.baseline !== undefined && options.baseline) {
+      const endpoint = `${baseline.url}/${scenario.baseline}`;
+      // A write is compared once it is applied (the load may have changed what the sample writes: it is sent
+      // twice), so that both answer what the entry then holds (see Scenario.writes).
+      const expected = scenario.writes ? await post(gateway.url, sample, headers).then(() => post(gateway.url, sample, headers)) : checked;
+      const answer = await post(endpoint, sample, headers);
+      if (!isDeepStrictEqual(answer.body, expected.body)) {
+        await mkdir(path.join(root, 'bench/.data'), { recursive: true });
+        await writeFile(path.join(root, 'bench/.data/mismatch.json'), JSON.stringify({ gateway: expected.body, baseline: answer.body }, null, 2));
+        throw new Error(`the baseline of scenario ${scenario.id} does not answer what the gateway does (see bench/.data/mismatch.json)`);
+      }
+      const base = await drive(load, endpoint, scenario.next, baseline.child.pid!);
+      log(`  baseline: ${base.requestsPerSecond} req/s, p50 ${base.latencyMs.p50} ms, p99 ${base.latencyMs.p99} ms, ${base.statementsPerRequest ?? 'n/a'} statements/request`);
+      result.baseline = base;
+    }
+    results.push(result);
   }
-  results.push(result);
+}
+
+let stats: StatsReport | undefined;
+if (options.stats) {
+  const statsUrl = await ensureDataset(admin, databaseUrl, log, PLANS_DATABASE, { steps: options.planSteps, stepsOnly: true });
+  stats = await runStats({ url: statsUrl, log, start: (url) => startProcess(root, ['--enable-source-maps', 'dist/src/main.js'], gatewayEnv(url), /running at (http:\/\/\S+\/graphql)/),
+    startBaseline: (url, apiKeyId) => startProcess(root, ['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: url, ORGANIZATION_ID: MAIN_ORG, API_KEY_ID: apiKeyId }, /baseline at (http:\/\/\S+)/),
+    post, duration: options.duration, warmup: options.warmup, connections: options.connections, scenarios: options.scenarios });
+  if (!mainScenarios) dataset = stats.dataset;
 }
 
 await stopAll();
@@ -211,6 +227,7 @@ const bench: BenchResult = {
   dataset,
   scenarios: results,
   ...(plans ? { plans } : {}),
+  ...(stats ? { stats } : {}),
   durationSeconds: Math.round((Date.now() - started) / 1000),
 };
 await mkdir(path.join(root, 'bench/results'), { recursive: true });
@@ -221,7 +238,7 @@ if (options.report) {
   await writeReport(path.join(root, 'BENCHMARKS.md'), bench, options.section);
   log('updated BENCHMARKS.md');
 }
-process.stdout.write(`\n${resultsSection(bench)}\n\n`);
+process.stdout.write(`\n${results.length > 0 ? `${resultsSection(bench)}\n\n` : ''}${stats ? `${statsSection(stats, bench.date)}\n\n` : ''}`);
 log(`done in ${bench.durationSeconds} s`);
 // A run with failed requests measured something other than the scenarios: it does not count.
 const failedRequests = results.reduce((sum, result) => sum + result.gateway.errors + (result.baseline?.errors ?? 0), 0);

@@ -97,11 +97,13 @@ describe('compiled execution', () => {
       'Query.node',
       'Query.nodes',
       'Query.step',
+      'Query.stepStats',
       'Query.steps',
       'Step.feedbackEntries',
       'Step.feedbackSummary',
       'Step.lettaMessages',
       'Step.messages',
+      'StepStats.feedbackSummary',
     ]);
     let withData = 0;
     for (const { name, query, variables } of cases) {

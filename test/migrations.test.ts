@@ -73,7 +73,14 @@ describe('migrations', () => {
       'gateway_ix_live_steps_tags',
       'gateway_ix_live_steps_with_feedback_org_created_at_id',
       'gateway_ix_messages_step_created_at_id',
+      'gateway_ix_step_facts_org_created_at',
+      'gateway_ix_step_metrics_updated_at_id',
+      'gateway_ix_step_rollups_empty',
+      'gateway_ix_steps_updated_at_id',
       'gateway_secrets_pkey',
+      'gateway_stats_state_pkey',
+      'gateway_step_facts_pkey',
+      'gateway_step_rollups_pkey',
       'gateway_ux_feedback_entries_current',
     ]);
   });
@@ -85,7 +92,10 @@ describe('migrations', () => {
     await prepareDatabase(database.db, { migrateOnStart: true }, quiet);
     expect(await snapshot(database.db)).toEqual(before);
     const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%' ORDER BY 1`);
-    expect(tables.map((row) => row.tablename)).toEqual(['gateway_api_keys', 'gateway_feedback_entries', 'gateway_feedback_versions', 'gateway_idempotency_keys', 'gateway_secrets']);
+    expect(tables.map((row) => row.tablename)).toEqual([
+      'gateway_api_keys', 'gateway_feedback_entries', 'gateway_feedback_versions', 'gateway_idempotency_keys', 'gateway_secrets',
+      'gateway_stats_state', 'gateway_step_facts', 'gateway_step_rollups',
+    ]);
     // Letta's own trace index is reused, not duplicated.
     const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey'`);
     expect(traceIndexes).toEqual([{ indexname: 'ix_step_id' }]);

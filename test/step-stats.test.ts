@@ -348,6 +348,13 @@ describe.each(['steps', 'pre-aggregated'] as const)('stepStats measures from %s,
     expect(response.body.data.stepStats.edges).toEqual([]);
     expect(response.body.data.stepStats.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
     expectClose(response.body.data.stepStats.total, measures([], []), 'total');
+    // Counts and tokens alone, over a month without steps (from the rollups, where they are kept).
+    const { result, statements } = await on().statements(() =>
+      on().graphql(tenant.key, `{ stepStats(filter: { createdAfter: "2020-01-01T00:00:00Z", createdBefore: "2020-02-01T00:00:00Z" }, bucket: { unit: DAY }) {
+        nodes { bucket } total { count failureRate totalTokens { sum mean count } } } }`),
+    );
+    expect(result.body).toEqual({ data: { stepStats: { nodes: [], total: { count: 0, failureRate: null, totalTokens: { sum: 0, mean: null, count: 0 } } } } });
+    expect(statements.some((sql) => sql.includes('gateway_step_rollups'))).toBe(mode === 'pre-aggregated');
   });
 
   it("never counts another organization's steps, even under its agent's id", async () => {

@@ -1,5 +1,5 @@
 /**
- * The benchmark's baseline: the data of scenarios 1, 2, 5 and 9 fetched, and the write of scenario 8 made, by
+ * The benchmark's baseline: the data of scenarios 1, 2, 5, 9, 10 and 11 fetched, and the write of scenario 8 made, by
  * hand-written SQL through `pg`, one statement per request that builds the whole response as JSON in Postgres,
  * served by a minimal HTTP handler. It answers the same body the gateway does (the benchmark checks that), with nothing else: no
  * authentication, no GraphQL, no limits. It prints its address on stdout when it is ready.
@@ -132,7 +132,73 @@ function pageSql(nested: string, after: boolean) {
     (SELECT ${cursor('s')} FROM page s WHERE s.n = LEAST($2, (SELECT count(*) FROM page))) AS "endCursor"`;
 }
 
+/**
+ * Scenario 10: by day (UTC) and model, over `from` — the facts (the gateway's copy of each step with its
+ * metrics) or Letta's steps with their metrics joined. $1 organization, $2 created after, $3 created before.
+ */
+function byModelSql(from: 'facts' | 'steps') {
+  const source = from === 'facts' ? 'gateway_step_facts s' : 'steps s LEFT JOIN step_metrics sm ON sm.id = s.id AND NOT sm.is_deleted';
+  const duration = from === 'facts' ? 's.step_ns' : 'sm.step_ns';
+  return `SELECT json_build_object('data', json_build_object('stepStats', json_build_object('nodes', COALESCE(json_agg(
+      json_build_object('bucket', ${iso('g.b')}, 'model', g.model, 'stats', json_build_object('count', g.n, 'failedCount', g.failed,
+        'promptTokens', json_build_object('sum', g.prompt), 'completionTokens', json_build_object('sum', g.completion),
+        'totalTokens', json_build_object('sum', g.total), 'stepMs', json_build_object('p95', g.p95)))
+      ORDER BY g.b, g.model IS NULL, COALESCE(g.model, '')), '[]'::json))))::text AS body, NULL AS "endCursor"
+    FROM (SELECT (date_trunc('day', s.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS b, s.model, count(*)::int AS n, (count(*) FILTER (WHERE s.status = 'FAILED'))::int AS failed,
+                 COALESCE(sum(s.prompt_tokens), 0)::float8 AS prompt, COALESCE(sum(s.completion_tokens), 0)::float8 AS completion,
+                 COALESCE(sum(s.total_tokens), 0)::float8 AS total, (percentile_cont(0.95) WITHIN GROUP (ORDER BY ${duration}) / 1e6)::float8 AS p95
+            FROM ${source}
+           WHERE s.organization_id = $1 AND NOT s.is_deleted AND s.created_at > $2::timestamptz AND s.created_at < $3::timestamptz
+           GROUP BY 1, 2) AS g`;
+}
+
+const YEAR_FIELDS = `json_build_object('bucket', ${iso('g.b')}, 'stats', json_build_object('count', g.n, 'failedCount', g.failed,
+    'positiveFeedbackCount', g.positive, 'negativeFeedbackCount', g.negative, 'promptTokens', json_build_object('sum', g.prompt),
+    'completionTokens', json_build_object('sum', g.completion), 'totalTokens', json_build_object('sum', g.total, 'mean', g.mean)))`;
+const yearBody = (groups: string) =>
+  `SELECT json_build_object('data', json_build_object('stepStats', json_build_object('nodes', COALESCE(json_agg(${YEAR_FIELDS} ORDER BY g.b), '[]'::json))))::text AS body,
+          NULL AS "endCursor" FROM (${groups}) AS g`;
+
+/** The steps of an hour at an edge of scenario 11's range, each as a rollup row of one step. */
+const edge = (range: string) => `
+      SELECT s.created_at, 1, (s.status = 'FAILED')::int, (s.feedback = 'positive' IS TRUE)::int, (s.feedback = 'negative' IS TRUE)::int,
+             COALESCE(s.prompt_tokens, 0), COALESCE(s.completion_tokens, 0), COALESCE(s.total_tokens, 0), (s.total_tokens IS NOT NULL)::int
+        FROM gateway_step_facts s WHERE s.organization_id = $1 AND ${range}`;
+
+/**
+ * Scenario 11, from the hourly rollups: the whole hours of the range from them, the hours its ends fall within
+ * from the facts. $1 organization, $2 created after, $3 created before, $4 the first whole hour, $5 the hour
+ * the range ends within.
+ */
+const YEAR_ROLLUPS = yearBody(`
+  SELECT (date_trunc('day', u.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS b, sum(u.n)::int AS n, sum(u.failed)::int AS failed, sum(u.positive)::int AS positive, sum(u.negative)::int AS negative,
+         COALESCE(sum(u.prompt), 0)::float8 AS prompt, COALESCE(sum(u.completion), 0)::float8 AS completion, COALESCE(sum(u.total), 0)::float8 AS total,
+         sum(u.total)::float8 / NULLIF(sum(u.total_n), 0) AS mean
+    FROM (
+      SELECT r.hour_at AS at, r.count AS n, r.failed_count AS failed, r.positive_feedback_count AS positive, r.negative_feedback_count AS negative,
+             r.prompt_tokens_sum AS prompt, r.completion_tokens_sum AS completion, r.total_tokens_sum AS total, r.total_tokens_count AS total_n
+        FROM gateway_step_rollups r WHERE r.organization_id = $1 AND r.dimension = '' AND r.hour_at >= $4::timestamptz AND r.hour_at < $5::timestamptz
+      UNION ALL ${edge('s.created_at > $2::timestamptz AND s.created_at < $4::timestamptz')}
+      UNION ALL ${edge('s.created_at >= $5::timestamptz AND s.created_at < $3::timestamptz')}) AS u
+   GROUP BY 1 HAVING sum(u.n) > 0`);
+
+/** Scenario 11 from Letta's steps, every step of the range read. */
+const YEAR_RAW = yearBody(`
+  SELECT (date_trunc('day', s.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS b, count(*)::int AS n, (count(*) FILTER (WHERE s.status = 'FAILED'))::int AS failed,
+         (count(*) FILTER (WHERE s.feedback = 'positive'))::int AS positive, (count(*) FILTER (WHERE s.feedback = 'negative'))::int AS negative,
+         COALESCE(sum(s.prompt_tokens), 0)::float8 AS prompt, COALESCE(sum(s.completion_tokens), 0)::float8 AS completion,
+         COALESCE(sum(s.total_tokens), 0)::float8 AS total, sum(s.total_tokens)::float8 / NULLIF(count(s.total_tokens), 0) AS mean
+    FROM steps s
+   WHERE s.organization_id = $1 AND NOT s.is_deleted AND s.created_at > $2::timestamptz AND s.created_at < $3::timestamptz
+   GROUP BY 1`);
+
+const HOUR_MS = 3_600_000;
+
 const queries = {
+  'stats-by-model': byModelSql('facts'),
+  'stats-by-model-raw': byModelSql('steps'),
+  'stats-year': YEAR_ROLLUPS,
+  'stats-year-raw': YEAR_RAW,
   page: pageSql('', false),
   dashboard: pageSql(NESTED, false),
   deep: pageSql('', true),
@@ -146,13 +212,27 @@ const server = createServer(async (request, response) => {
   try {
     const scenario = request.url?.slice(1) as keyof typeof queries;
     const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      variables: { first: number; messages?: number; after?: string; input?: { stepId: string; name: string; score: number; submittedBy: { externalId: string; name: string } } };
+      variables: {
+        first: number;
+        messages?: number;
+        after?: string;
+        input?: { stepId: string; name: string; score: number; submittedBy: { externalId: string; name: string } };
+        filter?: { createdAfter: string; createdBefore: string };
+      };
     };
     const input = variables.input;
+    const filter = variables.filter;
     const params: unknown[] =
       scenario === 'submit' && input !== undefined
         ? [organizationId, input.stepId, input.name, input.score, input.submittedBy.externalId, input.submittedBy.name, `feedback-${randomUUID()}`, apiKeyId]
-        : [organizationId, variables.first];
+        : scenario.startsWith('stats-') && filter !== undefined
+          ? [organizationId, filter.createdAfter, filter.createdBefore]
+          : [organizationId, variables.first];
+    if (scenario === 'stats-year' && filter !== undefined) {
+      // The whole hours of the range: after the hour it starts within, before the hour it ends within.
+      const hour = (iso: string) => Math.floor(Date.parse(iso) / HOUR_MS) * HOUR_MS;
+      params.push(new Date(hour(filter.createdAfter) + HOUR_MS).toISOString(), new Date(hour(filter.createdBefore)).toISOString());
+    }
     if (scenario === 'dashboard') params.push(variables.messages);
     if (scenario === 'deep') {
       const payload = variables.after!.slice(0, variables.after!.lastIndexOf('.'));

@@ -12,8 +12,10 @@ import type { Fixtures } from './scenarios.ts';
 
 export const SEED = 1;
 /** Bumped whenever the seeding tool writes different rows, so that an old dataset is not reused. */
-export const DATASET_VERSION = 5;
+export const DATASET_VERSION = 6;
 export const MAIN_ORG = 'org-00000000-0000-4000-8000-0000000be4c1';
+/** When the datasets' first steps were taken. */
+const START = '2024-01-01T00:00:00Z';
 
 type Log = (message: string) => void;
 
@@ -73,6 +75,9 @@ export async function ensureDataset(
         organizationName: organization.id,
         steps: organization.steps,
         seed: SEED,
+        // One step a minute: 700,000 of them from here end in 2025, in the past, as a real history does (a
+        // step dated in the future is one that the statistics' change feed reads again on every refresh).
+        start: new Date(START),
         stepsOnly: description.stepsOnly,
         batchSize: description.stepsOnly ? 5000 : 1000,
         onProgress: (count, total) => {

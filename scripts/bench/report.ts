@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 import type { PlanReport } from './plans.ts';
+import type { StatsReport } from './stats.ts';
 
 export interface Measurement {
   requests: number;
@@ -33,6 +34,7 @@ export interface BenchResult {
   dataset: Record<string, number>;
   scenarios: ScenarioResult[];
   plans?: PlanReport;
+  stats?: StatsReport;
   durationSeconds: number;
 }
 
@@ -106,6 +108,44 @@ function plansSection(plans: PlanReport, date: string): string {
   return lines.join('\n');
 }
 
+/** The aggregate scenarios and their targets. */
+export function statsSection(stats: StatsReport, date: string): string {
+  const lines = [
+    `Run of ${date.slice(0, 16).replace('T', ' ')} UTC with \`npm run bench -- --stats\`, over ${number(stats.dataset.steps!)} steps ` +
+      `(${number(stats.dataset.mainOrganizationSteps!)} in the organization queried, one a minute over 16 months) and ${number(stats.dataset.metrics!)} metrics. ` +
+      `Pre-aggregated: ${number(stats.facts)} facts, ${number(stats.rollups)} hourly rollup rows` +
+      `, built by this run in ${stats.buildSeconds} s (\`npm run stats:rebuild\`). ` +
+      "Each request covers a window ending at a random minute of the data's last 60 days, so its edges fall within hours. " +
+      "Before load, the gateway, the baseline and the same computation over Letta's tables (steps and step_metrics) must answer the very same JSON, " +
+      'and the steps counted must be what `SELECT count(*)` counts over the window.',
+    '',
+    '| # | Scenario | Steps counted (checked) | One client: gateway p50 ms | baseline p50 ms | from Letta\'s tables p50 ms | ' +
+      `${stats.connections} connections: gateway req/s | baseline req/s | ratio | gateway p99 ms | RSS MB (peak) |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of stats.scenarios) {
+    lines.push(
+      `| ${s.id} | ${s.title} | ${number(s.countedSteps)} | ${s.single.gateway.latencyMs.p50} | ${s.single.baseline.latencyMs.p50} | ${s.single.reference.latencyMs.p50} | ` +
+        `${s.loaded.gateway.requestsPerSecond} | ${s.loaded.baseline.requestsPerSecond} | ${(s.loaded.gateway.requestsPerSecond / s.loaded.baseline.requestsPerSecond).toFixed(2)} | ` +
+        `${s.loaded.gateway.latencyMs.p99} | ${s.loaded.gateway.rssMb.peak} |`,
+    );
+  }
+  const byId = new Map(stats.scenarios.map((s) => [s.id, s]));
+  const s10 = byId.get(10);
+  const s11 = byId.get(11);
+  const ratios = stats.scenarios.map((s) => s.loaded.gateway.requestsPerSecond / s.loaded.baseline.requestsPerSecond);
+  lines.push(
+    '',
+    '| Target | Figure | |',
+    '|---|---|---|',
+    `| 30 days by day and model (scenario 10) under 50 ms p50, one client | ${s10 ? `${s10.single.gateway.latencyMs.p50} ms` : 'n/a'} | ${met(s10 ? s10.single.gateway.latencyMs.p50 < 50 : undefined)} |`,
+    `| 365 days by day (scenario 11) under 100 ms p50, one client | ${s11 ? `${s11.single.gateway.latencyMs.p50} ms` : 'n/a'} | ${met(s11 ? s11.single.gateway.latencyMs.p50 < 100 : undefined)} |`,
+    `| At ${stats.connections} connections, at least 0.8 of the baseline's throughput | ${stats.scenarios.map((s, i) => `${s.id}: ${ratios[i]!.toFixed(2)}`).join(', ') || 'n/a'} | ${met(ratios.length === 0 ? undefined : ratios.every((r) => r >= 0.8))} |`,
+    `| Counts agree with \`SELECT count(*)\` exactly | ${stats.scenarios.map((s) => `${s.id}: ${number(s.countedSteps)}`).join(', ') || 'n/a'} (checked before load; a difference stops the run) | ${met(stats.scenarios.length === 0 ? undefined : true)} |`,
+  );
+  return lines.join('\n');
+}
+
 function replaceBetween(text: string, name: string, content: string): string {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
@@ -119,5 +159,6 @@ export async function writeReport(file: string, bench: BenchResult, section = 'r
   let text = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
   if (bench.scenarios.length > 0) text = replaceBetween(text, section, resultsSection(bench));
   if (bench.plans) text = replaceBetween(text, 'plans', plansSection(bench.plans, bench.date));
+  if (bench.stats) text = replaceBetween(text, 'stats', statsSection(bench.stats, bench.date));
   await writeFile(file, text);
 }

@@ -21,6 +21,15 @@ export interface SqlRunner {
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
+export interface ReadOptions {
+  /**
+   * Planned for its own values on every run (`each`), rather than as a prepared statement whose plan Postgres
+   * may make generic after a few runs: for a statement whose best plan depends on its values (how wide a time
+   * range is), and whose planning costs little beside its running.
+   */
+  plan?: 'each';
+}
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;
@@ -31,7 +40,7 @@ export interface Database {
    * JavaScript types as Prisma's (Date, bigint, parsed JSON). Like Prisma's reads, it is sent once more
    * after a passing failure.
    */
-  read<Row>(sql: Prisma.Sql): Promise<Row[]>;
+  read<Row>(sql: Prisma.Sql, options?: ReadOptions): Promise<Row[]>;
   /**
    * Runs a hand-written write that returns rows (an INSERT, UPDATE or a data-modifying WITH, with RETURNING)
    * the same way: the gateway's own writes of one statement. Sent once more only when a failure shows it
@@ -76,7 +85,7 @@ export interface Driver {
   /** The driver's own SQL runner; the database wraps it so that its statements take the one path. */
   sql: SqlRunner;
   /** Runs one hand-written statement (a read, or a write with RETURNING) and returns its rows typed as Prisma's. */
-  runRows: <Row>(statement: Prisma.Sql) => Promise<Row[]>;
+  runRows: <Row>(statement: Prisma.Sql, options?: ReadOptions) => Promise<Row[]>;
   poolStats: Database['poolStats'];
   close: () => Promise<void>;
   cancelRequest: (scope: RequestScope) => Promise<void>;
@@ -149,7 +158,8 @@ export function createDatabase({ kind, adapter, sql, runRows, poolStats, close: 
     prisma,
     sql: instrumentedSql,
     poolStats,
-    read: <Row>(sql: Prisma.Sql) => statement('read', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => runRows<Row>(sql)),
+    read: <Row>(sql: Prisma.Sql, options?: ReadOptions) =>
+      statement('read', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => runRows<Row>(sql, options)),
     write: <Row>(sql: Prisma.Sql) => statement('write', { name: 'db.query', attributes: { 'db.query.text': sql.text } }, { count: sql.text, retry: true }, () => runRows<Row>(sql)),
     async ping() {
       await instrumentedSql.query('SELECT 1');

@@ -2,7 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 
 import type { Prisma } from '../../prisma/generated/client/client.ts';
-import { createDatabase, INT8, type Database, type SqlRunner } from './database.ts';
+import { createDatabase, INT8, type Database, type ReadOptions, type SqlRunner } from './database.ts';
 import { queryPrepared } from './prepared.ts';
 import { RequestAbortedError, requestScope, type RequestScope } from './request-scope.ts';
 
@@ -79,8 +79,8 @@ export function openPostgres(options: PostgresOptions): Database {
     }
   }
 
-  const read = async <Row>(statement: Prisma.Sql) => {
-    if (options.preparedStatements === false) return (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
+  const read = async <Row>(statement: Prisma.Sql, readOptions: ReadOptions = {}) => {
+    if (options.preparedStatements === false || readOptions.plan === 'each') return (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
     const client = await pool.connect();
     // As pool.query does: a connection that fails while in hand, or whose statement failed, is closed rather
     // than handed to the next statement.

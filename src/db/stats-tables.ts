@@ -133,8 +133,14 @@ export async function rebuildStats(sql: SqlRunner): Promise<{ facts: number; rol
     const [{ started } = { started: '' }] = await tx.query<{ started: string }>(`SELECT ${iso('now()')} AS started`);
     await tx.query('DELETE FROM gateway_step_rollups');
     await tx.query('DELETE FROM gateway_step_facts');
-    await tx.query(`INSERT INTO gateway_step_facts (${ALL_COLUMNS.join(', ')}) SELECT ${factSelect} FROM ${factSource} WHERE NOT s.is_deleted`);
-    await tx.query(`INSERT INTO gateway_step_rollups (${ROLLUP_COLUMNS}) ${rollupRows('(SELECT *, 1 AS sign FROM gateway_step_facts)')}`);
+    // In the order they are read by (organization, time), so that a range of them is a range of the table's pages.
+    await tx.query(
+      `INSERT INTO gateway_step_facts (${ALL_COLUMNS.join(', ')}) SELECT ${factSelect} FROM ${factSource} WHERE NOT s.is_deleted ORDER BY s.organization_id, s.created_at`,
+    );
+    // In the order of their key too: the hours of one dimension of an organization are a range of pages.
+    await tx.query(
+      `INSERT INTO gateway_step_rollups (${ROLLUP_COLUMNS}) ${rollupRows('(SELECT *, 1 AS sign FROM gateway_step_facts)')} ORDER BY organization_id, dimension, hour_at, value_key`,
+    );
     await writeState(tx, 'ready', started, true);
     const [counts] = await tx.query<{ facts: number; rollups: number }>(
       'SELECT (SELECT count(*)::int FROM gateway_step_facts) AS facts, (SELECT count(*)::int FROM gateway_step_rollups) AS rollups',
@@ -165,6 +171,8 @@ export async function refreshStats(sql: SqlRunner): Promise<RefreshOutcome> {
       if (position !== null && (reached === null || position.at > reached)) reached = position.at;
       if (!changes.more) break;
     }
+    // Never past the database's clock: a row a writer dated in the future must not hide the writes of now.
+    if (reached !== null && reached > current.now) reached = current.now;
     await writeState(tx, 'ready', reached, false);
     return 'refreshed';
   });
