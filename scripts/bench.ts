@@ -192,7 +192,8 @@ if (options.stats) {
   const statsUrl = await ensureDataset(admin, databaseUrl, log, PLANS_DATABASE, { steps: options.planSteps, stepsOnly: true });
   stats = await runStats({ url: statsUrl, log, start: (url) => startProcess(root, ['--enable-source-maps', 'dist/src/main.js'], gatewayEnv(url), /running at (http:\/\/\S+\/graphql)/),
     startBaseline: (url, apiKeyId) => startProcess(root, ['--import', 'tsx', 'scripts/bench/baseline.ts'], { DATABASE_URL: url, ORGANIZATION_ID: MAIN_ORG, API_KEY_ID: apiKeyId }, /baseline at (http:\/\/\S+)/),
-    post, duration: options.duration, warmup: options.warmup, connections: options.connections, scenarios: options.scenarios });
+    post, duration: options.duration, warmup: options.warmup, connections: options.connections, scenarios: options.scenarios,
+    statements: statementsCounted ? { admin, database: PLANS_DATABASE } : null });
   if (!mainScenarios) dataset = stats.dataset;
 }
 

@@ -111,6 +111,8 @@ export async function runStats(options: {
   warmup: number;
   connections: number;
   scenarios: number[] | undefined;
+  /** Where statements are counted (pg_stat_statements), when it is loaded. */
+  statements: { admin: pg.Client; database: string } | null;
 }): Promise<StatsReport> {
   const { log, post } = options;
   const db = openPostgres({ url: options.url, poolMax: 2, connectionTimeoutMs: 10_000, statementTimeoutMs: 3_600_000 });
@@ -170,7 +172,7 @@ export async function runStats(options: {
       );
       if (counted !== rows[0]!.n) throw new Error(`scenario ${scenario.id} counts ${counted} steps where SELECT count(*) counts ${rows[0]!.n}`);
       log(`scenario ${scenario.id}: ${scenario.title} (${counted.toLocaleString('en-US')} steps, ${nodes.length} groups, the same from all three)`);
-      const at = (connections: number, duration: number) => ({ connections, duration, warmup: options.warmup, headers, statements: null });
+      const at = (connections: number, duration: number) => ({ connections, duration, warmup: options.warmup, headers, statements: options.statements });
       const one = at(1, Math.max(2, Math.round(options.duration / 2)));
       const many = at(options.connections, options.duration);
       const single = {

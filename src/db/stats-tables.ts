@@ -114,9 +114,23 @@ async function writeState(sql: Sql, status: StatsStatus, watermark: string | nul
   );
 }
 
+/** The indexes of the statistics' tables (as the migration names them), by table: built on a table after it is filled. */
+const INDEXES = {
+  gateway_step_facts: [
+    ['gateway_step_facts_pkey', 'ALTER TABLE %t ADD CONSTRAINT %i PRIMARY KEY (id)'],
+    ['gateway_ix_step_facts_org_created_at', 'CREATE INDEX %i ON %t (organization_id, created_at)'],
+  ],
+  gateway_step_rollups: [
+    ['gateway_step_rollups_pkey', 'ALTER TABLE %t ADD CONSTRAINT %i PRIMARY KEY (organization_id, dimension, hour_at, value_key)'],
+    ['gateway_ix_step_rollups_empty', 'CREATE INDEX %i ON %t (organization_id) WHERE count = 0'],
+  ],
+} as const;
+
 /**
  * Builds the statistics afresh from every step, in one transaction: readers see the old ones until it commits.
  * Marked `building` first (committed on its own), so that readers leave them for Letta's tables while it runs.
+ * The new rows go to tables of their own, written in the order they are read by (a range of time of an
+ * organization is a range of pages), which then take the old ones' place: readers wait only for that swap.
  * Changes from before the build's start are in it; the watermark starts there, so that the next refresh applies
  * what came after.
  */
@@ -131,16 +145,26 @@ export async function rebuildStats(sql: SqlRunner): Promise<{ facts: number; rol
     await tx.query('SET LOCAL statement_timeout = 0');
     // The time the build's snapshot starts from: what committed before it is in it.
     const [{ started } = { started: '' }] = await tx.query<{ started: string }>(`SELECT ${iso('now()')} AS started`);
-    await tx.query('DELETE FROM gateway_step_rollups');
-    await tx.query('DELETE FROM gateway_step_facts');
-    // In the order they are read by (organization, time), so that a range of them is a range of the table's pages.
+    for (const table of Object.keys(INDEXES)) {
+      await tx.query(`DROP TABLE IF EXISTS ${table}_next`);
+      await tx.query(`CREATE TABLE ${table}_next (LIKE ${table} INCLUDING DEFAULTS)`);
+    }
     await tx.query(
-      `INSERT INTO gateway_step_facts (${ALL_COLUMNS.join(', ')}) SELECT ${factSelect} FROM ${factSource} WHERE NOT s.is_deleted ORDER BY s.organization_id, s.created_at`,
+      `INSERT INTO gateway_step_facts_next (${ALL_COLUMNS.join(', ')}) SELECT ${factSelect} FROM ${factSource} WHERE NOT s.is_deleted ORDER BY s.organization_id, s.created_at`,
     );
-    // In the order of their key too: the hours of one dimension of an organization are a range of pages.
     await tx.query(
-      `INSERT INTO gateway_step_rollups (${ROLLUP_COLUMNS}) ${rollupRows('(SELECT *, 1 AS sign FROM gateway_step_facts)')} ORDER BY organization_id, dimension, hour_at, value_key`,
+      `INSERT INTO gateway_step_rollups_next (${ROLLUP_COLUMNS}) ${rollupRows('(SELECT *, 1 AS sign FROM gateway_step_facts_next)')} ORDER BY organization_id, dimension, hour_at, value_key`,
     );
+    for (const [table, indexes] of Object.entries(INDEXES)) {
+      for (const [name, create] of indexes) await tx.query(create.replace('%t', `${table}_next`).replace('%i', `${name}_next`));
+    }
+    // The swap: the old tables are locked from here to the commit.
+    for (const [table, indexes] of Object.entries(INDEXES)) {
+      await tx.query(`DROP TABLE ${table}`);
+      await tx.query(`ALTER TABLE ${table}_next RENAME TO ${table}`);
+      // An index that backs a constraint takes the constraint's name with it.
+      for (const [name] of indexes) await tx.query(`ALTER INDEX ${name}_next RENAME TO ${name}`);
+    }
     await writeState(tx, 'ready', started, true);
     const [counts] = await tx.query<{ facts: number; rollups: number }>(
       'SELECT (SELECT count(*)::int FROM gateway_step_facts) AS facts, (SELECT count(*)::int FROM gateway_step_rollups) AS rollups',
