@@ -10,6 +10,6 @@ import { withDatabase } from '../src/cli.ts';
 await withDatabase(async (db) => {
   await migrate(db.sql);
   const started = performance.now();
-  const { facts, rollups } = await rebuildStats(db.sql);
+  const { facts, rollups } = (await rebuildStats(db.sql))!;
   process.stdout.write(`Rebuilt the step statistics: ${facts} steps, ${rollups} hourly rows, in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
 });

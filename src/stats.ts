@@ -41,13 +41,20 @@ export function createStatsMaintainer(db: Database, logger: Logger, options: { i
     return outcome;
   };
 
+  // After a failure, the next try waits longer, up to a minute: a build that keeps failing must not read every
+  // step each second.
+  let failures = 0;
   const tick = () => {
     if (stopped) return;
     running = refresh()
-      .catch((error: unknown) => logger.warn('step statistics not brought up to date', describeError(error)))
+      .then(() => (failures = 0))
+      .catch((error: unknown) => {
+        failures += 1;
+        logger.warn('step statistics not brought up to date', { ...describeError(error), failures });
+      })
       .finally(() => {
         running = undefined;
-        if (!stopped) timer = setTimeout(tick, options.intervalMs);
+        if (!stopped) timer = setTimeout(tick, Math.min(options.intervalMs * 2 ** Math.min(failures, 10), Math.max(options.intervalMs, 60_000)));
       });
   };
 

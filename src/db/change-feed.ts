@@ -10,8 +10,8 @@ import type { SqlRunner } from './database.ts';
  * time earlier than rows already read. Each read therefore starts `OVERLAP_MS` before the time the previous one
  * reached, and its consumers apply what they read idempotently (a step read twice is applied once), so that a
  * write whose transaction commits within that overlap is never missed. A transaction that commits later than
- * that after it began, a row without `updated_at`, or a hard DELETE, is caught by the next rebuild (see
- * stats-tables.ts).
+ * that after it began, a row without `updated_at`, or a hard DELETE, is not seen: the statistics stay without it
+ * until they are rebuilt (`npm run stats:rebuild`, see stats-tables.ts).
  */
 
 /** How far before the time reached each read starts again. */

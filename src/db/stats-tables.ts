@@ -49,6 +49,8 @@ const METRIC_COLUMNS = ['step_ns', 'llm_request_ns', 'tool_execution_ns'] as con
 const ALL_COLUMNS = [...FACT_COLUMNS, ...METRIC_COLUMNS];
 const factSelect = [...FACT_COLUMNS.map((column) => `s.${column}`), ...METRIC_COLUMNS.map((column) => `sm.${column}`)].join(', ');
 const factSource = 'steps s LEFT JOIN step_metrics sm ON sm.id = s.id AND NOT sm.is_deleted';
+/** The steps that have facts: live, and of an organization (a step of none is visible to no request). */
+const LIVE = 'NOT s.is_deleted AND s.organization_id IS NOT NULL';
 
 /** The rollup rows of facts `s` (with a `sign` column: +1 added, -1 taken away), summed by organization, hour (UTC), dimension and value. */
 function rollupRows(facts: string): string {
@@ -75,7 +77,7 @@ async function applySteps(sql: Sql, stepIds: string[]): Promise<void> {
   await sql.query(
     `WITH ids AS (SELECT DISTINCT unnest($1::text[]) AS id),
      old AS (SELECT ${list('f')} FROM gateway_step_facts f JOIN ids ON ids.id = f.id),
-     cur AS (SELECT ${factSelect} FROM ${factSource} JOIN ids ON ids.id = s.id WHERE NOT s.is_deleted),
+     cur AS (SELECT ${factSelect} FROM ${factSource} JOIN ids ON ids.id = s.id WHERE ${LIVE}),
      changed AS (SELECT coalesce(o.id, c.id) AS id FROM old o FULL JOIN cur c ON c.id = o.id WHERE (${list('o')}) IS DISTINCT FROM (${list('c')})),
      removed AS (DELETE FROM gateway_step_facts f USING changed ch WHERE f.id = ch.id AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.id = ch.id)),
      written AS (
@@ -134,13 +136,19 @@ const INDEXES = {
  * Changes from before the build's start are in it; the watermark starts there, so that the next refresh applies
  * what came after.
  */
-export async function rebuildStats(sql: SqlRunner): Promise<{ facts: number; rollups: number }> {
-  await sql.transaction(async (tx) => {
+export async function rebuildStats(sql: SqlRunner, options: { /** Only if no one has built them since they were found unbuilt. */ ifUnbuilt?: boolean } = {}): Promise<{ facts: number; rollups: number } | null> {
+  const unbuilt = async (tx: Sql) => (await readState(tx)).status !== 'ready';
+  const marked = await sql.transaction(async (tx) => {
     await lock(tx, true);
+    if (options.ifUnbuilt && !(await unbuilt(tx))) return false;
     await writeState(tx, 'building', null, false);
+    return true;
   });
+  if (!marked) return null;
   return sql.transaction(async (tx) => {
     await lock(tx, true);
+    // Replicas that found them unbuilt at once each marked them; the first to get here builds them.
+    if (options.ifUnbuilt && !(await unbuilt(tx))) return null;
     // A build reads every step: it may take longer than a request's statement is allowed to.
     await tx.query('SET LOCAL statement_timeout = 0');
     // The time the build's snapshot starts from: what committed before it is in it.
@@ -150,7 +158,7 @@ export async function rebuildStats(sql: SqlRunner): Promise<{ facts: number; rol
       await tx.query(`CREATE TABLE ${table}_next (LIKE ${table} INCLUDING DEFAULTS)`);
     }
     await tx.query(
-      `INSERT INTO gateway_step_facts_next (${ALL_COLUMNS.join(', ')}) SELECT ${factSelect} FROM ${factSource} WHERE NOT s.is_deleted ORDER BY s.organization_id, s.created_at`,
+      `INSERT INTO gateway_step_facts_next (${ALL_COLUMNS.join(', ')}) SELECT ${factSelect} FROM ${factSource} WHERE ${LIVE} ORDER BY s.organization_id, s.created_at`,
     );
     await tx.query(
       `INSERT INTO gateway_step_rollups_next (${ROLLUP_COLUMNS}) ${rollupRows('(SELECT *, 1 AS sign FROM gateway_step_facts_next)')} ORDER BY organization_id, dimension, hour_at, value_key`,
@@ -158,7 +166,9 @@ export async function rebuildStats(sql: SqlRunner): Promise<{ facts: number; rol
     for (const [table, indexes] of Object.entries(INDEXES)) {
       for (const [name, create] of indexes) await tx.query(create.replace('%t', `${table}_next`).replace('%i', `${name}_next`));
     }
-    // The swap: the old tables are locked from here to the commit.
+    // The swap: the old tables are locked from here to the commit, in the order a read of the rollups locks
+    // them (rollups, then facts for the hours at a range's edges), so that it waits rather than deadlocks.
+    await tx.query('LOCK TABLE gateway_step_rollups, gateway_step_facts IN ACCESS EXCLUSIVE MODE');
     for (const [table, indexes] of Object.entries(INDEXES)) {
       await tx.query(`DROP TABLE ${table}`);
       await tx.query(`ALTER TABLE ${table}_next RENAME TO ${table}`);
@@ -201,6 +211,5 @@ export async function refreshStats(sql: SqlRunner): Promise<RefreshOutcome> {
     return 'refreshed';
   });
   if (outcome !== 'build') return outcome;
-  await rebuildStats(sql);
-  return 'built';
+  return (await rebuildStats(sql, { ifUnbuilt: true })) === null ? 'busy' : 'built';
 }

@@ -375,6 +375,7 @@ export function planSource(
   // The whole hours of the range: after the hour createdAfter falls in, and before the one createdBefore falls in.
   const fullFrom = Math.floor(Date.parse(filter.createdAfter) / HOUR_MS) * HOUR_MS + HOUR_MS;
   const fullTo = filter.createdBefore != null ? Math.floor(Date.parse(filter.createdBefore) / HOUR_MS) * HOUR_MS : null;
-  if (fullTo !== null && fullTo <= fullFrom) return facts;
+  // A range that holds no whole hour, or whose first whole hour is past the year 9999 (which Postgres cannot write).
+  if ((fullTo !== null && fullTo <= fullFrom) || fullFrom >= Date.UTC(10000, 0, 1)) return facts;
   return { kind: 'rollups', organizationId, dimension: dimension as RollupDimension, value, fullFrom: hourIso(fullFrom), fullTo: fullTo === null ? null : hourIso(fullTo) };
 }

@@ -33,10 +33,17 @@ const TimeSpanInput = builder.inputType('TimeSpan', {
 });
 
 /** The start of a span back from `now` (UTC, with microseconds). */
-function spanStart(amount: number, unit: TimeUnit, now: Date): string {
+export function spanStart(amount: number, unit: TimeUnit, now: Date): string {
   const start = new Date(now);
-  if (unit === 'MONTH') start.setUTCMonth(start.getUTCMonth() - amount);
-  else start.setTime(start.getTime() - amount * { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 604_800_000 }[unit]);
+  if (unit === 'MONTH') {
+    // The same day of the month, or the month's last when it has none (a month back from March 31 is February 28).
+    const day = start.getUTCDate();
+    start.setUTCDate(1);
+    start.setUTCMonth(start.getUTCMonth() - amount);
+    start.setUTCDate(Math.min(day, new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 0)).getUTCDate()));
+  } else {
+    start.setTime(start.getTime() - amount * { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 604_800_000 }[unit]);
+  }
   return start.toISOString().replace('Z', '000Z');
 }
 
