@@ -25,7 +25,7 @@ export interface StatsScenario {
   /** The baseline's route, and the reference's (from Letta's tables). */
   baseline: string;
   reference: string;
-  /** The days a request covers, ending at a random minute of the dataset's last 60 days. */
+  /** The days a request covers, ending at a random minute of the dataset's last 60 days (see statsScenarios). */
   days: number;
   next(): { query: string; variables: { filter: { createdAfter: string; createdBefore: string } } };
 }
@@ -45,10 +45,13 @@ const YEAR = `query YearByDay($filter: StepFilter!) {
 const DAY_MS = 86_400_000;
 const micro = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 
-export function statsScenarios(lastStepAt: Date): StatsScenario[] {
+export function statsScenarios(firstStepAt: Date, lastStepAt: Date): StatsScenario[] {
+  // Windows end at a random minute (and second) of the last 60 days, or of the later half of a shorter dataset:
+  // edges that fall within hours, as a dashboard's "now" does, and steps in every window.
+  const latest = lastStepAt.getTime();
+  const spread = Math.min(60 * DAY_MS, (latest - firstStepAt.getTime()) / 2);
   const window = (days: number) => {
-    // A random minute (and second) of the last 60 days: edges that fall within hours, as a dashboard's "now" does.
-    const end = lastStepAt.getTime() - Math.floor(Math.random() * 60 * DAY_MS);
+    const end = latest - Math.floor(Math.random() * spread);
     return { createdAfter: micro(end - days * DAY_MS), createdBefore: micro(end) };
   };
   return [
@@ -117,6 +120,7 @@ export async function runStats(options: {
   const { log, post } = options;
   const db = openPostgres({ url: options.url, poolMax: 2, connectionTimeoutMs: 10_000, statementTimeoutMs: 3_600_000 });
   let buildSeconds = 0;
+  let firstStepAt: Date;
   let lastStepAt: Date;
   let sizes: { facts: number; rollups: number };
   try {
@@ -129,11 +133,12 @@ export async function runStats(options: {
       buildSeconds = Math.round((performance.now() - started) / 100) / 10;
       await db.sql.exec('VACUUM ANALYZE gateway_step_facts, gateway_step_rollups');
     }
-    const [row] = await db.sql.query<{ last: Date; facts: number; rollups: number }>(
-      `SELECT (SELECT max(created_at) FROM steps WHERE organization_id = $1) AS last,
+    const [row] = await db.sql.query<{ first: Date; last: Date; facts: number; rollups: number }>(
+      `SELECT (SELECT min(created_at) FROM steps WHERE organization_id = $1) AS first, (SELECT max(created_at) FROM steps WHERE organization_id = $1) AS last,
               (SELECT count(*)::int FROM gateway_step_facts) AS facts, (SELECT count(*)::int FROM gateway_step_rollups) AS rollups`,
       [MAIN_ORG],
     );
+    firstStepAt = row!.first;
     lastStepAt = row!.last;
     sizes = { facts: row!.facts, rollups: row!.rollups };
   } finally {
@@ -151,7 +156,7 @@ export async function runStats(options: {
   await counter.connect();
   const results: StatsScenarioResult[] = [];
   try {
-    for (const scenario of statsScenarios(lastStepAt).filter((s) => options.scenarios === undefined || options.scenarios.includes(s.id))) {
+    for (const scenario of statsScenarios(firstStepAt, lastStepAt).filter((s) => options.scenarios === undefined || options.scenarios.includes(s.id))) {
       const sample = scenario.next();
       const answers = await Promise.all([
         post(gateway.url, sample, headers),
