@@ -84,7 +84,7 @@ export function createCursors(secret: string): Cursors {
     decodeKey(value, list, argument, length) {
       const decoded = open(value);
       const key: unknown = Array.isArray(decoded) && decoded.length === 2 && typeof decoded[1] === 'object' && decoded[1] !== null ? (decoded[1] as { key?: unknown }).key : undefined;
-      if (!Array.isArray(key) || typeof decoded !== 'object' || !key.every((item) => item === null || typeof item === 'string')) throw notACursor(argument);
+      if (!Array.isArray(key) || !key.every((item) => item === null || typeof item === 'string')) throw notACursor(argument);
       ofList(decoded as unknown[], list, argument);
       if (key.length !== length) throw notACursor(argument);
       return key as (string | null)[];

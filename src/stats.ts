@@ -35,9 +35,11 @@ export function createStatsMaintainer(db: Database, logger: Logger, options: { i
   let stopped = false;
 
   const refresh = async (): Promise<RefreshOutcome> => {
-    const outcome = await refreshStats(db.sql);
-    const read = await readState(db.sql);
-    state = { ...read, readAt: Date.now() };
+    const started = Date.now();
+    const { outcome, state: written } = await refreshStats(db.sql);
+    // What this refresh wrote (stamped with its transaction's start, so aged from this one's), else where another
+    // replica or a build left them.
+    state = written !== undefined ? { ...written, readAt: started } : { ...(await readState(db.sql)), readAt: Date.now() };
     return outcome;
   };
 

@@ -1,4 +1,5 @@
 import type { SqlRunner } from './database.ts';
+import { isoTime, isoTimeSql } from './keyset.ts';
 
 /**
  * What changed in `steps` and `step_metrics` since a time: the "what changed since" reading of Letta's tables
@@ -31,14 +32,10 @@ export interface Changes {
   more: boolean;
 }
 
-/** SQL rendering a timestamptz as UTC with microseconds (as the API writes times). */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** The start of a reading of the feed from the time a previous reading reached (null: from the beginning). */
 export function readingFrom(reached: string | null): FeedPosition | null {
   if (reached === null) return null;
-  const start = new Date(Date.parse(reached) - OVERLAP_MS).toISOString().replace('Z', '000Z');
-  return { at: start, id: '' };
+  return { at: isoTime(Date.parse(reached) - OVERLAP_MS), id: '' };
 }
 
 /**
@@ -50,7 +47,7 @@ export async function changesAfter(sql: Pick<SqlRunner, 'query'>, after: FeedPos
   const read = (table: string) =>
     `(SELECT t.id, t.updated_at FROM ${table} t WHERE t.updated_at IS NOT NULL AND ${bound} ORDER BY t.updated_at, t.id LIMIT ${Number(limit)})`;
   const rows = await sql.query<{ id: string; at: string }>(
-    `SELECT c.id, ${iso('c.updated_at')} AS at FROM (${read('steps')} UNION ALL ${read('step_metrics')}) AS c
+    `SELECT c.id, ${isoTimeSql('c.updated_at')} AS at FROM (${read('steps')} UNION ALL ${read('step_metrics')}) AS c
       ORDER BY c.updated_at, c.id LIMIT ${Number(limit)}`,
     after === null ? [] : [after.at, after.id],
   );

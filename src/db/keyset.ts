@@ -40,6 +40,9 @@ export function boundsOf(page: PageRequest, descending: boolean): Bound[] {
   ];
 }
 
+/** A time (milliseconds since the epoch) as the API writes times, for a time computed in JavaScript. */
+export const isoTime = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+
 /** SQL that renders a timestamp as the API writes times: UTC with microseconds. */
 export const isoTimeSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 

@@ -1,6 +1,7 @@
 import { changesAfter, readingFrom, type FeedPosition } from './change-feed.ts';
 import type { SqlRunner } from './database.ts';
-import { DIMENSION_COLUMNS, ROLLUP_SUMS } from './step-stats.ts';
+import { isoTimeSql as iso } from './keyset.ts';
+import { ROLLUP_DIMENSIONS, ROLLUP_SUMS, STATS_DIMENSIONS } from './step-stats.ts';
 
 /**
  * The pre-aggregated statistics of steps, in the gateway's own tables (migration 20261205000000_step_stats):
@@ -30,8 +31,6 @@ export interface StatsState {
   now: string;
 }
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 export async function readState(sql: Sql): Promise<StatsState> {
   const [row] = await sql.query<StatsState>(
     `SELECT coalesce(st.status, 'empty') AS status, ${iso('st.watermark')} AS watermark, ${iso('st.refreshed_at')} AS "refreshedAt", ${iso('now()')} AS now
@@ -54,7 +53,7 @@ const LIVE = 'NOT s.is_deleted AND s.organization_id IS NOT NULL';
 
 /** The rollup rows of facts `s` (with a `sign` column: +1 added, -1 taken away), summed by organization, hour (UTC), dimension and value. */
 function rollupRows(facts: string): string {
-  const dimensions = [`('', NULL::text)`, ...Object.entries(DIMENSION_COLUMNS).map(([dimension, column]) => `('${dimension}', s.${column}::text)`)].join(', ');
+  const dimensions = [`('', NULL::text)`, ...ROLLUP_DIMENSIONS.map((dimension) => `('${dimension}', s.${STATS_DIMENSIONS[dimension].column}::text)`)].join(', ');
   return `
     SELECT s.organization_id, d.dimension, date_trunc('hour', s.created_at, 'UTC') AS hour_at,
            CASE WHEN d.value IS NULL THEN 'n' ELSE 'v' || d.value END AS value_key, d.value,
@@ -191,11 +190,11 @@ export type RefreshOutcome = 'refreshed' | 'built' | 'busy';
  * one transaction; or builds them, when they have never been built or a build was abandoned (marked `building`
  * while no one holds the lock that a build holds throughout).
  */
-export async function refreshStats(sql: SqlRunner): Promise<RefreshOutcome> {
-  const outcome = await sql.transaction(async (tx): Promise<RefreshOutcome | 'build'> => {
-    if (!(await lock(tx, false))) return 'busy';
+export async function refreshStats(sql: SqlRunner): Promise<{ outcome: RefreshOutcome; /** Where they stand after a refresh, as written. */ state?: StatsState }> {
+  const refreshed = await sql.transaction(async (tx): Promise<{ outcome: RefreshOutcome | 'build'; state?: StatsState }> => {
+    if (!(await lock(tx, false))) return { outcome: 'busy' };
     const current = await readState(tx);
-    if (current.status !== 'ready') return 'build';
+    if (current.status !== 'ready') return { outcome: 'build' };
     let position: FeedPosition | null = readingFrom(current.watermark);
     let reached = current.watermark;
     for (;;) {
@@ -208,8 +207,9 @@ export async function refreshStats(sql: SqlRunner): Promise<RefreshOutcome> {
     // Never past the database's clock: a row a writer dated in the future must not hide the writes of now.
     if (reached !== null && reached > current.now) reached = current.now;
     await writeState(tx, 'ready', reached, false);
-    return 'refreshed';
+    // writeState stamps refreshed_at with the transaction's time, which `now` is.
+    return { outcome: 'refreshed', state: { status: 'ready', watermark: reached, refreshedAt: current.now, now: current.now } };
   });
-  if (outcome !== 'build') return outcome;
-  return (await rebuildStats(sql, { ifUnbuilt: true })) === null ? 'busy' : 'built';
+  if (refreshed.outcome !== 'build') return refreshed as { outcome: RefreshOutcome; state?: StatsState };
+  return { outcome: (await rebuildStats(sql, { ifUnbuilt: true })) === null ? 'busy' : 'built' };
 }

@@ -3,7 +3,7 @@ import { STEP_FEEDBACK, STOP_REASON } from '../letta/enums.ts';
 import type { Database } from './database.ts';
 import type { StepFilterValues } from './step-queries.ts';
 import { EMPTY_SUMMARY, summaryColumns, summaryConditions, type FeedbackSummary } from './feedback-entries.ts';
-import { isoTimeSql } from './keyset.ts';
+import { isoTime, isoTimeSql } from './keyset.ts';
 import { metricsVisibleTo } from './tenancy.ts';
 
 /**
@@ -14,24 +14,32 @@ import { metricsVisibleTo } from './tenancy.ts';
 
 const known = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 
-/**
- * What steps can be grouped by, and the value each group shows. A stop reason or feedback this API does not
- * know groups with the steps that have none, as the step's own field shows it (null).
- */
+/** What steps can be grouped by: the field a group shows it as, and the column of steps (and facts) it comes from. */
 export const STATS_DIMENSIONS = {
-  AGENT: { field: 'agentId', sql: 's.agent_id' },
-  MODEL: { field: 'model', sql: 's.model' },
-  MODEL_HANDLE: { field: 'modelHandle', sql: 's.model_handle' },
-  PROVIDER: { field: 'providerName', sql: 's.provider_name' },
-  STATUS: { field: 'status', sql: 's.status::text' },
-  STOP_REASON: { field: 'stopReason', sql: `CASE WHEN s.stop_reason IN (${known(Object.values(STOP_REASON).map(([value]) => value))}) THEN s.stop_reason END` },
-  RUN: { field: 'runId', sql: 's.run_id' },
-  PROJECT: { field: 'projectId', sql: 's.project_id' },
-  FEEDBACK: { field: 'feedback', sql: `CASE WHEN s.feedback IN (${known(Object.values(STEP_FEEDBACK).map(([value]) => value))}) THEN s.feedback END` },
+  AGENT: { field: 'agentId', column: 'agent_id' },
+  MODEL: { field: 'model', column: 'model' },
+  MODEL_HANDLE: { field: 'modelHandle', column: 'model_handle' },
+  PROVIDER: { field: 'providerName', column: 'provider_name' },
+  STATUS: { field: 'status', column: 'status' },
+  STOP_REASON: { field: 'stopReason', column: 'stop_reason' },
+  RUN: { field: 'runId', column: 'run_id' },
+  PROJECT: { field: 'projectId', column: 'project_id' },
+  FEEDBACK: { field: 'feedback', column: 'feedback' },
 } as const;
 
 export type StatsDimension = keyof typeof STATS_DIMENSIONS;
-export type DimensionField = (typeof STATS_DIMENSIONS)[StatsDimension]['field'];
+
+/**
+ * The value a group of a dimension shows, over steps `s`. A stop reason or feedback this API does not know
+ * groups with the steps that have none, as the step's own field shows it (null).
+ */
+function dimensionSql(dimension: StatsDimension): string {
+  const c = `s.${STATS_DIMENSIONS[dimension].column}`;
+  if (dimension === 'STATUS') return `${c}::text`;
+  if (dimension === 'STOP_REASON') return `CASE WHEN ${c} IN (${known(Object.values(STOP_REASON).map(([value]) => value))}) THEN ${c} END`;
+  if (dimension === 'FEEDBACK') return `CASE WHEN ${c} IN (${known(Object.values(STEP_FEEDBACK).map(([value]) => value))}) THEN ${c} END`;
+  return c;
+}
 
 /** Time buckets, in Postgres's `date_trunc` units: weeks start on Monday (ISO 8601). */
 export const BUCKET_UNITS = { HOUR: 'hour', DAY: 'day', WEEK: 'week', MONTH: 'month' } as const;
@@ -39,7 +47,7 @@ export type BucketUnit = keyof typeof BUCKET_UNITS;
 
 export interface Bucket {
   unit: BucketUnit;
-  /** An IANA time zone name, checked by the caller (see isTimeZone). */
+  /** An IANA time zone name, checked by the caller (schema/step-stats.ts). */
   timeZone: string;
 }
 
@@ -54,14 +62,12 @@ export const TOKEN_MEASURES = {
 } as const;
 export type TokenMeasure = keyof typeof TOKEN_MEASURES;
 export const TOKEN_STATS = ['sum', 'mean', 'count'] as const;
-export type TokenStat = (typeof TOKEN_STATS)[number];
 
 /** The durations of step_metrics (nanoseconds), by measure (milliseconds). */
 export const LATENCY_MEASURES = { stepMs: 'step_ns', llmRequestMs: 'llm_request_ns', toolExecutionMs: 'tool_execution_ns' } as const;
 export type LatencyMeasure = keyof typeof LATENCY_MEASURES;
 export const PERCENTILES = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
 export const LATENCY_STATS = [...(Object.keys(PERCENTILES) as (keyof typeof PERCENTILES)[]), 'max', 'mean', 'count'] as const;
-export type LatencyStat = (typeof LATENCY_STATS)[number];
 
 /** Counts of steps, by measure: the steps `s` that each counts (null: all of them). */
 const COUNTS = {
@@ -174,7 +180,7 @@ const bucketSql = (bucket: Bucket) =>
 function keyColumns(request: Pick<StatsRequest, 'dimensions' | 'bucket'>): { sql: Prisma.Sql; alias: string; time: boolean }[] {
   return [
     ...(request.bucket ? [{ sql: bucketSql(request.bucket), alias: 'bucket', time: true }] : []),
-    ...request.dimensions.map((dimension) => ({ sql: Prisma.raw(STATS_DIMENSIONS[dimension].sql), alias: STATS_DIMENSIONS[dimension].field, time: false })),
+    ...request.dimensions.map((dimension) => ({ sql: Prisma.raw(dimensionSql(dimension)), alias: STATS_DIMENSIONS[dimension].field, time: false })),
   ];
 }
 
@@ -201,7 +207,7 @@ function source(request: StatsRequest): Prisma.Sql {
     return latency ? Prisma.sql`steps s LEFT JOIN step_metrics sm ON sm.id = s.id AND ${metricsVisibleTo('sm', null)}` : Prisma.sql`steps s`;
   }
   // The rollup rows of the whole hours, and the facts of the hours at the edges as rows of one step each.
-  const column = from.dimension === '' ? null : DIMENSION_COLUMNS[from.dimension];
+  const column = from.dimension === '' ? null : STATS_DIMENSIONS[from.dimension].column;
   // Only the sums the measures read (the count always: it tells groups with steps from rows emptied since).
   const sums = ROLLUP_SUMS.filter(([name]) => name === 'count' || [...request.measures.columns].some((column) => sumsOf(column).includes(name)));
   const rollupColumns = [
@@ -225,17 +231,8 @@ function source(request: StatsRequest): Prisma.Sql {
   return Prisma.sql`(${Prisma.join([hours, ...edges], ' UNION ALL ')}) AS s`;
 }
 
-/** The column of each dimension that rollups are kept by, as steps and facts name it. */
-export const DIMENSION_COLUMNS: Record<Exclude<RollupDimension, ''>, string> = {
-  AGENT: 'agent_id',
-  MODEL: 'model',
-  MODEL_HANDLE: 'model_handle',
-  PROVIDER: 'provider_name',
-  STATUS: 'status',
-  STOP_REASON: 'stop_reason',
-  PROJECT: 'project_id',
-  FEEDBACK: 'feedback',
-};
+/** The dimensions rollups are kept by: all but the run, whose values are nearly as many as the steps. */
+export const ROLLUP_DIMENSIONS = (Object.keys(STATS_DIMENSIONS) as StatsDimension[]).filter((dimension): dimension is Exclude<RollupDimension, ''> => dimension !== 'RUN');
 
 /**
  * The sums a rollup row holds (the columns of `gateway_step_rollups`), and what one step or fact `s` adds to
@@ -327,7 +324,6 @@ const FILTERED_DIMENSIONS = {
 } as const satisfies Partial<Record<keyof StepFilterValues, RollupDimension>>;
 
 const HOUR_MS = 3_600_000;
-const hourIso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 
 const wholeHourZones = new Map<string, boolean>();
 
@@ -377,5 +373,5 @@ export function planSource(
   const fullTo = filter.createdBefore != null ? Math.floor(Date.parse(filter.createdBefore) / HOUR_MS) * HOUR_MS : null;
   // A range that holds no whole hour, or whose first whole hour is past the year 9999 (which Postgres cannot write).
   if ((fullTo !== null && fullTo <= fullFrom) || fullFrom >= Date.UTC(10000, 0, 1)) return facts;
-  return { kind: 'rollups', organizationId, dimension: dimension as RollupDimension, value, fullFrom: hourIso(fullFrom), fullTo: fullTo === null ? null : hourIso(fullTo) };
+  return { kind: 'rollups', organizationId, dimension: dimension as RollupDimension, value, fullFrom: isoTime(fullFrom), fullTo: fullTo === null ? null : isoTime(fullTo) };
 }

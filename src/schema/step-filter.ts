@@ -1,3 +1,4 @@
+import { isoTime } from '../db/keyset.ts';
 import type { StepFilterValues } from '../db/step-queries.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
@@ -44,7 +45,7 @@ export function spanStart(amount: number, unit: TimeUnit, now: Date): string {
   } else {
     start.setTime(start.getTime() - amount * { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 604_800_000 }[unit]);
   }
-  return start.toISOString().replace('Z', '000Z');
+  return isoTime(start.getTime());
 }
 
 export const StepFilterInput = builder.inputType('StepFilter', {
