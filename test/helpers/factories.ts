@@ -20,9 +20,11 @@ async function insert(db: Database, table: string, row: Row): Promise<void> {
   );
 }
 
-/** An organization with an API key: what a tenant of the gateway is. */
-export async function createTenant(db: Database, name = 'Tenant') {
-  const organizationId = newId('org');
+/**
+ * An organization with an API key: what a tenant of the gateway is. Its id is random unless given (what the
+ * seed draws depends on it).
+ */
+export async function createTenant(db: Database, name = 'Tenant', organizationId = newId('org')) {
   await insert(db, 'organizations', { id: organizationId, name });
   const { key, id: apiKeyId } = await createKey(db.prisma, organizationId, { name: `${name} key` });
   return { organizationId, key, apiKeyId };
