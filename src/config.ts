@@ -29,8 +29,23 @@ export interface Config {
   shutdownGraceMs: number;
   /** How often the pre-aggregated step statistics are brought up to date (src/stats.ts); 0 keeps none, and `stepStats` reads Letta's tables. */
   statsRefreshMs: number;
+  /** Live updates (subscriptions to step events). */
+  events: {
+    /** How often this process reads what changed in the database while it leads the feed (one process leads); 0: it never reads it. */
+    pollMs: number;
+    /** How long events are kept for subscribers that resume after a disconnect. */
+    retentionMs: number;
+    /** Subscriptions one API key may hold on this process. */
+    perKey: number;
+    /** Operations one WebSocket may run at once. */
+    perConnection: number;
+    /** Events a subscription may have waiting before it is closed as too slow. */
+    buffer: number;
+    /** How often an idle SSE stream gets a comment and a WebSocket a ping. */
+    keepAliveMs: number;
+  };
   security: SecurityConfig;
-  /** Redis for state shared between replicas (rate limits); undefined keeps it in each process. */
+  /** Redis for state shared between replicas (rate limits, step events); undefined keeps it in each process. */
   redisUrl: string | undefined;
   /** NODE_ENV=production: settings with a production default (introspection, GraphiQL) take it. Errors are masked either way. */
   production: boolean;
@@ -223,6 +238,14 @@ export function loadConfig(env: Env): Config {
     tracing: boolean('OTEL_TRACING', false),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     statsRefreshMs: integer('STATS_REFRESH_MS', 1000, 0, 60_000),
+    events: {
+      pollMs: integer('EVENTS_POLL_MS', 250, 0, 60_000),
+      retentionMs: integer('EVENTS_RETENTION_MS', 3_600_000, 60_000, 7 * 86_400_000),
+      perKey: integer('SUBSCRIPTIONS_PER_KEY', 100, 1, 100_000),
+      perConnection: integer('SUBSCRIPTIONS_PER_CONNECTION', 25, 1, 10_000),
+      buffer: integer('SUBSCRIPTION_BUFFER', 1000, 10, 1_000_000),
+      keepAliveMs: integer('SUBSCRIPTION_KEEPALIVE_MS', 12_000, 1000, 600_000),
+    },
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     production,
     security,

@@ -2,6 +2,7 @@ import type { Principal } from './auth/principal.ts';
 import type { FeedbackTokens } from './auth/feedback-tokens.ts';
 import type { Cursors } from './cursors.ts';
 import type { Database } from './db/database.ts';
+import type { GatewayEvents } from './events/gateway-events.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
 import { forbidden } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -17,6 +18,7 @@ export interface Context {
   apiKeyId: string;
   /** Who the request acts as: the key, its name and permissions, and a feedback token's claims when it carries one. */
   principal: Principal;
+  /** A subscription's loaders are its current delivery's (schema/step-event.ts): each event is read afresh. */
   loaders: Loaders;
   /** Encodes and checks the cursors of every list (see cursors.ts). */
   cursors: Cursors;
@@ -24,6 +26,10 @@ export interface Context {
   feedbackTokens: FeedbackTokens;
   /** Whether the pre-aggregated step statistics may answer `stepStats` now. */
   stats: StatsView;
+  /** Live updates: this process's subscriptions, and the events of the gateway's own writes. */
+  events: GatewayEvents;
+  /** The `Last-Event-ID` header of a reconnecting SSE client: where its subscription resumes. */
+  lastEventId: string | undefined;
 }
 
 /** What the contexts of a gateway share: one database, one logger, the signers of cursors and feedback tokens. */
@@ -34,6 +40,7 @@ export interface ContextDeps {
   feedbackTokens: FeedbackTokens;
   /** Whether the pre-aggregated step statistics may answer `stepStats` now. */
   stats: StatsView;
+  events: GatewayEvents;
 }
 
 /**
@@ -51,9 +58,10 @@ export function requireKey(ctx: Context): void {
  * The context of one request, for the organization of its API key. Loaders are made afresh for every
  * request, so that one tenant's cached rows can never answer another's request.
  */
-export function createContext(deps: ContextDeps, request: { requestId: string; principal: Principal }): Context {
+export function createContext(deps: ContextDeps, request: { requestId: string; principal: Principal; lastEventId?: string | undefined }): Context {
   return {
     ...deps,
+    lastEventId: request.lastEventId,
     requestId: request.requestId,
     organizationId: request.principal.organizationId,
     apiKeyId: request.principal.apiKeyId,

@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 import { classifyDatabaseError, type DatabaseFailure } from './db/failures.ts';
 import type { ErrorCode } from './error-codes.ts';
@@ -82,53 +82,73 @@ export function failureResponse(error: unknown): Response {
  * is HTTP 503 (504 for a timeout) with Retry-After. The operator's log gets the cause.
  */
 export function databaseFailures(logger: Logger): Plugin {
-  return {
-    onExecute() {
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (!('errors' in result) || result.errors === undefined) return;
-          let worst: { status: number } | undefined;
-          const errors = result.errors.map((error) => {
-            const failure = classifyDatabaseError(error.originalError);
-            if (failure === undefined) return error;
-            logger.warn('database failure', { failure, path: error.path, ...describeError(error.originalError) });
-            const response = databaseFailureResponses[failure];
-            if (worst === undefined || response.status < worst.status) worst = response;
-            return new GraphQLError(response.message, { ...whereIn(error), extensions: { code: response.code } });
-          });
-          const data = result.data;
-          const nothingServed = data == null || Object.values(data).every((value) => value === null);
-          const http = worst !== undefined && nothingServed ? { status: worst.status, headers: { 'Retry-After': '1' } } : undefined;
-          setResult({ ...result, errors, ...(http !== undefined ? { extensions: { ...result.extensions, http } } : {}) });
-        },
-      };
-    },
-  };
+  return everyResult((result) => {
+    if (result.errors === undefined) return undefined;
+    let worst: { status: number } | undefined;
+    const errors = result.errors.map((error) => {
+      const failure = classifyDatabaseError(error.originalError);
+      if (failure === undefined) return error;
+      logger.warn('database failure', { failure, path: error.path, ...describeError(error.originalError) });
+      const response = databaseFailureResponses[failure];
+      if (worst === undefined || response.status < worst.status) worst = response;
+      return new GraphQLError(response.message, { ...whereIn(error), extensions: { code: response.code } });
+    });
+    const data = result.data;
+    const nothingServed = data == null || Object.values(data).every((value) => value === null);
+    const http = worst !== undefined && nothingServed ? { status: worst.status, headers: { 'Retry-After': '1' } } : undefined;
+    return { ...result, errors, ...(http !== undefined ? { extensions: { ...result.extensions, http } } : {}) };
+  });
 }
 
 /**
  * graphql-js reports bad variables (wrong type, unknown enum value) without a code: they are the client's
  * input errors, so they get BAD_USER_INPUT like ours.
  */
-export const inputErrorCodes: Plugin = {
-  onExecute() {
-    return {
-      onExecuteDone({ result, setResult }) {
-        if (!('errors' in result) || result.errors === undefined) return;
-        setResult({
-          ...result,
-          errors: result.errors.map((error) =>
-            error.extensions?.code === undefined &&
-            error.path === undefined &&
-            (error.originalError == null || error.originalError instanceof GraphQLError)
-              ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' satisfies ErrorCode } })
-              : error,
-          ),
-        });
+export const inputErrorCodes: Plugin = everyResult((result) =>
+  result.errors === undefined
+    ? undefined
+    : {
+        ...result,
+        errors: result.errors.map((error) =>
+          error.extensions?.code === undefined &&
+          error.path === undefined &&
+          (error.originalError == null || error.originalError instanceof GraphQLError)
+            ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' satisfies ErrorCode } })
+            : error,
+        ),
       },
-    };
-  },
-};
+);
+
+/**
+ * A plugin that rewrites every result an operation gives: of a query or mutation, of a subscription that did
+ * not start, and each event of one that did. `rewrite` returns the new result, or undefined to keep it.
+ */
+function everyResult(rewrite: (result: ExecutionResult) => ExecutionResult | undefined): Plugin {
+  const apply = ({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) => {
+    const rewritten = rewrite(result);
+    if (rewritten !== undefined) setResult(rewritten);
+  };
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!isAsyncIterable(result)) apply({ result, setResult });
+        },
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!isAsyncIterable(result)) {
+            apply({ result, setResult });
+            return undefined;
+          }
+          return { onNext: apply };
+        },
+      };
+    },
+  };
+}
 
 /** graphql-js ends some messages with suggestions drawn from the schema: `... Did you mean "traceIds"?`. */
 const SUGGESTION = /\s*Did you mean [\s\S]*\?$/;

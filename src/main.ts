@@ -8,6 +8,8 @@ import { readSecrets } from './db/secrets.ts';
 import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
+import { createLocalBus, createRedisBus, type EventBus } from './events/bus.ts';
+import { createEventFeed } from './events/feed.ts';
 import { createGateway } from './server.ts';
 import { createStatsMaintainer, type StatsView } from './stats.ts';
 import { startTracing } from './tracing.ts';
@@ -60,6 +62,7 @@ async function prepare(
   redis: ReturnType<typeof connectRedis> | undefined,
   lifecycle: Lifecycle,
   stats: StatsView,
+  bus: EventBus,
 ) {
   await db.ping();
   await prepareDatabase(db, config, logger);
@@ -80,6 +83,13 @@ async function prepare(
       lifecycle,
       graphiqlApiKey,
       stats,
+      events: {
+        bus,
+        perKey: config.events.perKey,
+        buffer: config.events.buffer,
+        perConnection: config.events.perConnection,
+        keepAliveMs: config.events.keepAliveMs,
+      },
     });
     return { gateway, demoKey, graphiqlApiKey };
   } catch (error) {
@@ -104,16 +114,23 @@ async function main() {
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
   const lifecycle: Lifecycle = { draining: false };
   const stats = createStatsMaintainer(db, logger, { intervalMs: config.statsRefreshMs });
-  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle, stats).catch(async (error: unknown) => {
+  // Step events travel between replicas through Redis; without it, this process has its own.
+  const bus = redis === undefined ? createLocalBus() : createRedisBus(redis, logger);
+  const feed = createEventFeed(db, bus, logger, { pollMs: config.events.pollMs, retentionMs: config.events.retentionMs });
+  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle, stats, bus).catch(async (error: unknown) => {
     // Release the port, Redis and the database (and the embedded data directory's lock) before reporting.
     server.close();
+    await bus.close();
     redis?.disconnect();
     await db.close().catch(() => {});
     throw error;
   });
   serve(gateway);
+  server.on('upgrade', gateway.webSockets.handleUpgrade);
   // Built on the first start over a database (Letta's tables meanwhile answer stepStats), then kept current.
   stats.start();
+  // One process of the deployment reads what changed in the database and records its events.
+  feed.start();
 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -128,6 +145,7 @@ async function main() {
     graphiql: security.graphiql,
     trustedDocuments: security.trustedDocuments !== undefined,
     rateLimits: redis !== undefined ? 'redis' : 'in-process',
+    stepEvents: redis !== undefined ? 'redis' : 'in-process',
   });
   if (config.logLevel !== 'silent') {
     const browser = !security.graphiql
@@ -153,13 +171,17 @@ async function main() {
   });
 
   // Draining: /readyz turns 503 at once, so the load balancer stops sending; a new request gets 503 with
-  // "Connection: close"; requests in flight finish within the grace period. Then the listener and the pool
-  // are closed. Exit 0 when everything finished, 1 when something had to be cut off.
+  // "Connection: close"; subscriptions are ended at once (an SSE stream ends with SERVICE_UNAVAILABLE, a
+  // WebSocket closes as going away), so that clients resubscribe elsewhere rather than hold the drain; requests
+  // in flight finish within the grace period. Then the listener and the pool are closed. Exit 0 when everything
+  // finished, 1 when something had to be cut off.
   const stop = (signal: string) => {
     if (lifecycle.draining) return;
     lifecycle.draining = true;
     const started = Date.now();
-    logger.info('draining', { signal, inFlight, graceMs: config.shutdownGraceMs });
+    logger.info('draining', { signal, inFlight, subscriptions: gateway.events.hub.size(), graceMs: config.shutdownGraceMs });
+    void gateway.events.close();
+    gateway.webSockets.close();
     const finish = (cutOff: boolean) => {
       clearInterval(poll);
       clearTimeout(grace);
@@ -167,8 +189,13 @@ async function main() {
       setTimeout(() => process.exit(1), 5000).unref();
       server.close();
       server.closeAllConnections();
-      redis?.disconnect();
-      Promise.all([stats.stop().then(() => db.close()), stopTracing?.().catch(() => {})]).then(
+      Promise.all([
+        Promise.all([stats.stop(), feed.stop()])
+          .then(() => bus.close())
+          .then(() => redis?.disconnect())
+          .then(() => db.close()),
+        stopTracing?.().catch(() => {}),
+      ]).then(
         () => {
           logger.info('stopped', { ms: Date.now() - started, cutOff });
           process.exit(cutOff ? 1 : 0);

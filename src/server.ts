@@ -28,6 +28,11 @@ import { createAuthFailureLimiter, createRequestLimiter } from './security/rate-
 import { documentId, readTrustedDocuments, trustedDocumentIdOf, trustedDocumentsOnly } from './security/trusted-documents.ts';
 import { requestTracing } from './tracing.ts';
 import { NO_STATS, type StatsView } from './stats.ts';
+import { createLocalBus, type EventBus } from './events/bus.ts';
+import { createGatewayEvents } from './events/gateway-events.ts';
+import type { HubOptions } from './events/hub.ts';
+import { subscriptionStreams } from './http/sse.ts';
+import { webSockets } from './http/websocket.ts';
 import { REST_OPERATIONS } from './rest/operations.ts';
 import { lettaRest } from './rest/plugin.ts';
 
@@ -52,7 +57,19 @@ export interface GatewayOptions {
   metricsToken?: string | undefined;
   /** The pre-aggregated step statistics (stats.ts); without it, `stepStats` reads Letta's tables. */
   stats?: StatsView;
+  /** Live updates: the bus events travel on between replicas (default: this process alone), and the limits of subscriptions. */
+  events?: SubscriptionOptions;
 }
+
+export interface SubscriptionOptions extends Partial<HubOptions> {
+  bus?: EventBus;
+  /** Operations one WebSocket may run at once. */
+  perConnection?: number;
+  /** How often an idle SSE stream gets a comment and a WebSocket a ping. */
+  keepAliveMs?: number;
+}
+
+export const DEFAULT_SUBSCRIPTIONS = { perConnection: 25, keepAliveMs: 12_000 };
 
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
   return { ...DEFAULT_SECURITY, ...overrides, limits: { ...DEFAULT_SECURITY.limits, ...overrides.limits } };
@@ -73,6 +90,7 @@ export function createGateway({
   compile = true,
   metricsToken,
   stats = NO_STATS,
+  events: subscriptions = {},
   ...options
 }: GatewayOptions) {
   const security = resolveSecurity(options.security);
@@ -89,6 +107,8 @@ export function createGateway({
     authFailureLimiter: createAuthFailureLimiter(security.authFailuresPerMinute, redis),
     trustProxyHops: security.trustProxyHops,
   });
+  const { bus = createLocalBus(), perConnection = DEFAULT_SUBSCRIPTIONS.perConnection, keepAliveMs = DEFAULT_SUBSCRIPTIONS.keepAliveMs, ...hub } = subscriptions;
+  const events = createGatewayEvents(db, bus, logger, hub);
   const rest = lettaRest({ maxBodyBytes: security.maxBodyBytes, logger, requestIdOf: ids.idOf, trustedDocumentsOnly: security.trustedDocuments !== undefined });
   const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);
   // The operations behind Letta's REST routes are the gateway's own: trusted wherever documents are.
@@ -132,6 +152,8 @@ export function createGateway({
     csrfPrevention(),
     // After CSRF prevention: a body a cross-site form sends is told to carry a header, not to be JSON.
     requestBodies,
+    // Subscriptions' events as SSE, each with its cursor as its id.
+    subscriptionStreams(keepAliveMs),
     ...(security.corsOrigins.length > 0 ? [varyOnOrigin] : []),
     ...(trusted !== undefined ? [trustedDocumentsOnly(trusted)] : []),
     ...(security.introspection ? [] : [useDisableIntrospection() as Plugin]),
@@ -144,7 +166,7 @@ export function createGateway({
     databaseFailures(logger),
   ];
 
-  return createYoga<Record<string, unknown>, Context>({
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
@@ -158,9 +180,16 @@ export function createGateway({
     // Served by the graphiql plugin above: compressed, cached and rate-limited.
     graphiql: false,
     plugins,
-    context: ({ request }): Context => createContext({ db, logger, cursors, feedbackTokens, stats }, { requestId: ids.idOf(request), principal: auth.principalOf(request) }),
+    context: ({ request }): Context =>
+      createContext(
+        { db, logger, cursors, feedbackTokens, stats, events },
+        { requestId: ids.idOf(request), principal: auth.principalOf(request), lastEventId: request.headers.get('last-event-id') ?? undefined },
+      ),
     maskedErrors: { maskError: maskError(logger) },
   });
+  // graphql-ws on the same endpoint: a Node server hands it its `upgrade` events (main.ts).
+  const sockets = webSockets({ fetch: yoga.fetch, logger, lifecycle, perConnection, keepAliveMs, maxPayload: security.maxBodyBytes });
+  return Object.assign(yoga, { events, webSockets: sockets });
 }
 
 export type Gateway = ReturnType<typeof createGateway>;

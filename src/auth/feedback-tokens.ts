@@ -121,46 +121,52 @@ function submissionsOf(schema: GraphQLSchema, document: DocumentNode, operation:
   return submissions;
 }
 
+type ScopeCheck = NonNullable<Plugin['onExecute']>;
+
 /**
  * What a request with a feedback token may do: run a mutation of `submitStepFeedback` only, for the token's
  * step and criterion, and read back the entry and the step's id; nothing else of the organization's data. Any
  * other field is FORBIDDEN (HTTP 403); a submission for another step or criterion gets the same 401 as a bad
  * key, as an expired or forged token does. Requests with a key pass untouched.
  */
+const withinScope: ScopeCheck = ({ args, setResultAndStopExecution }) => {
+  const claims = (args.contextValue as { principal?: Principal }).principal?.feedbackToken;
+  if (claims === undefined) return;
+  const schema = args.schema as GraphQLSchema;
+  const document = args.document as DocumentNode;
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || definition.name?.value === args.operationName),
+  );
+  let outside: string | undefined = operation?.operation === 'mutation' ? undefined : (operation?.operation ?? 'query');
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (outside !== undefined || node.name.value === '__typename') return;
+        const parent = typeInfo.getParentType()?.name ?? '';
+        const allowed = TOKEN_MAY_SELECT[parent];
+        if (allowed === undefined || (allowed !== 'all' && !allowed.has(node.name.value))) outside = `${parent}.${node.name.value}`;
+      },
+    }),
+  );
+  if (outside !== undefined) {
+    setResultAndStopExecution({
+      errors: [forbidden(`A feedback token may only run submitStepFeedback and read back its entry; it may not read ${outside}.`, 403)],
+    });
+    return;
+  }
+  const submissions = submissionsOf(schema, document, operation!, (args.variableValues ?? {}) as Record<string, unknown>);
+  // Variables that do not fit are the client's input error, which execution reports; the resolver checks the binding again.
+  if (submissions === undefined) return;
+  // An explicit null name is the default criterion, as the resolver reads it.
+  const bound = submissions.every(({ stepId, name }) => stepId === claims.stepId && (name == null ? DEFAULT_CRITERION : String(name).trim()) === claims.name);
+  if (!bound) setResultAndStopExecution({ errors: [unauthenticated()] });
+};
+
+/** The scope of a token, before execution and before a subscription starts (a token may subscribe to nothing). */
 export const feedbackTokenScope: Plugin = {
-  onExecute({ args, setResultAndStopExecution }) {
-    const claims = (args.contextValue as { principal?: Principal }).principal?.feedbackToken;
-    if (claims === undefined) return;
-    const schema = args.schema as GraphQLSchema;
-    const document = args.document as DocumentNode;
-    const operation = document.definitions.find(
-      (definition): definition is OperationDefinitionNode =>
-        definition.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || definition.name?.value === args.operationName),
-    );
-    let outside: string | undefined = operation?.operation === 'mutation' ? undefined : (operation?.operation ?? 'query');
-    const typeInfo = new TypeInfo(schema);
-    visit(
-      document,
-      visitWithTypeInfo(typeInfo, {
-        Field(node) {
-          if (outside !== undefined || node.name.value === '__typename') return;
-          const parent = typeInfo.getParentType()?.name ?? '';
-          const allowed = TOKEN_MAY_SELECT[parent];
-          if (allowed === undefined || (allowed !== 'all' && !allowed.has(node.name.value))) outside = `${parent}.${node.name.value}`;
-        },
-      }),
-    );
-    if (outside !== undefined) {
-      setResultAndStopExecution({
-        errors: [forbidden(`A feedback token may only run submitStepFeedback and read back its entry; it may not read ${outside}.`, 403)],
-      });
-      return;
-    }
-    const submissions = submissionsOf(schema, document, operation!, (args.variableValues ?? {}) as Record<string, unknown>);
-    // Variables that do not fit are the client's input error, which execution reports; the resolver checks the binding again.
-    if (submissions === undefined) return;
-    // An explicit null name is the default criterion, as the resolver reads it.
-    const bound = submissions.every(({ stepId, name }) => stepId === claims.stepId && (name == null ? DEFAULT_CRITERION : String(name).trim()) === claims.name);
-    if (!bound) setResultAndStopExecution({ errors: [unauthenticated()] });
-  },
+  onExecute: withinScope,
+  onSubscribe: withinScope as unknown as NonNullable<Plugin['onSubscribe']>,
 };

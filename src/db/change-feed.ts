@@ -2,21 +2,38 @@ import type { SqlRunner } from './database.ts';
 import { isoTime, isoTimeSql } from './keyset.ts';
 
 /**
- * What changed in `steps` and `step_metrics` since a time: the "what changed since" reading of Letta's tables
- * that the pre-aggregated statistics (stats-tables.ts) are kept current by, written by any writer (a Letta
- * server above all), without triggers. It reads along the `(updated_at, id)` indexes the migrations add, and
- * relies on what Letta does on every write: set `updated_at` to the time of its transaction (`now()`).
+ * What changed since a time: the "what changed since" reading of Letta's tables that the pre-aggregated
+ * statistics (stats-tables.ts) and the step events (step-events.ts) are kept current by, written by any writer
+ * (a Letta server above all), without triggers. It reads along the `(updated_at, id)` indexes the migrations
+ * add, and relies on what Letta does on every write: set `updated_at` to the time of its transaction (`now()`).
  *
  * A transaction's rows carry the time it began, but become visible when it commits: a row can appear with a
  * time earlier than rows already read. Each read therefore starts `OVERLAP_MS` before the time the previous one
  * reached, and its consumers apply what they read idempotently (a step read twice is applied once), so that a
  * write whose transaction commits within that overlap is never missed. A transaction that commits later than
  * that after it began, a row without `updated_at`, or a hard DELETE, is not seen: the statistics stay without it
- * until they are rebuilt (`npm run stats:rebuild`, see stats-tables.ts).
+ * until they are rebuilt (`npm run stats:rebuild`, see stats-tables.ts), and no event announces it.
  */
 
 /** How far before the time reached each read starts again. */
 export const OVERLAP_MS = 10_000;
+
+/** The tables a reading can watch, each with the column that leads from a row to its step. */
+const SOURCES = {
+  steps: 'id',
+  step_metrics: 'id',
+  messages: 'step_id',
+  provider_traces: 'step_id',
+  gateway_feedback_entries: 'step_id',
+} as const;
+
+export type FeedSource = keyof typeof SOURCES;
+
+/** What the statistics are made of: a step's row and its metrics. */
+export const STEP_SOURCES: readonly FeedSource[] = ['steps', 'step_metrics'];
+
+/** Everything a step serves: its row, metrics, messages, traces and feedback entries. */
+export const ALL_SOURCES = Object.keys(SOURCES) as FeedSource[];
 
 /** Where a reading of the feed stands: the `updated_at` and id of the last row read (in that order). */
 export interface FeedPosition {
@@ -24,9 +41,18 @@ export interface FeedPosition {
   id: string;
 }
 
+/** A changed row: which table it is in, its id, the time of its change, and its step. */
+export interface ChangedRow {
+  source: FeedSource;
+  id: string;
+  at: string;
+  stepId: string | null;
+}
+
 export interface Changes {
-  /** The steps that changed (their row or their metrics), each once. */
+  /** The steps that changed (their row, or a row of theirs in the sources read), each once. */
   stepIds: string[];
+  rows: ChangedRow[];
   /** Where the next page starts; with `more`, there is one now. */
   position: FeedPosition | null;
   more: boolean;
@@ -39,21 +65,28 @@ export function readingFrom(reached: string | null): FeedPosition | null {
 }
 
 /**
- * One page of what changed after `after` (exclusive; null: from the first row), up to `limit` rows of steps
- * and of metrics, in the order of (updated_at, id). Page on with `position` while `more`.
+ * One page of what changed after `after` (exclusive; null: from the first row), up to `limit` rows of each
+ * source, in the order of (updated_at, id). Page on with `position` while `more`.
  */
-export async function changesAfter(sql: Pick<SqlRunner, 'query'>, after: FeedPosition | null, limit: number): Promise<Changes> {
+export async function changesAfter(
+  sql: Pick<SqlRunner, 'query'>,
+  after: FeedPosition | null,
+  limit: number,
+  sources: readonly FeedSource[] = STEP_SOURCES,
+): Promise<Changes> {
   const bound = after === null ? 'TRUE' : `(t.updated_at, t.id) > ($1::timestamptz, $2::text)`;
-  const read = (table: string) =>
-    `(SELECT t.id, t.updated_at FROM ${table} t WHERE t.updated_at IS NOT NULL AND ${bound} ORDER BY t.updated_at, t.id LIMIT ${Number(limit)})`;
-  const rows = await sql.query<{ id: string; at: string }>(
-    `SELECT c.id, ${isoTimeSql('c.updated_at')} AS at FROM (${read('steps')} UNION ALL ${read('step_metrics')}) AS c
+  const read = (table: FeedSource) =>
+    `(SELECT '${table}' AS source, t.id, t.${SOURCES[table]} AS step_id, t.updated_at FROM ${table} t
+       WHERE t.updated_at IS NOT NULL AND ${bound} ORDER BY t.updated_at, t.id LIMIT ${Number(limit)})`;
+  const rows = await sql.query<ChangedRow>(
+    `SELECT c.source, c.id, c.step_id AS "stepId", ${isoTimeSql('c.updated_at')} AS at FROM (${sources.map(read).join(' UNION ALL ')}) AS c
       ORDER BY c.updated_at, c.id LIMIT ${Number(limit)}`,
     after === null ? [] : [after.at, after.id],
   );
   const last = rows.at(-1);
   return {
-    stepIds: [...new Set(rows.map((row) => row.id))],
+    stepIds: [...new Set(rows.flatMap((row) => (row.stepId === null ? [] : [row.stepId])))],
+    rows,
     position: last === undefined ? after : { at: last.at, id: last.id },
     more: rows.length === limit,
   };

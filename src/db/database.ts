@@ -61,6 +61,17 @@ export interface Database {
    * Postgres runs one statement at a time in process and has nothing to cancel).
    */
   cancelRequest(scope: RequestScope): Promise<void>;
+  /**
+   * A connection of its own, outside the pool, for work that must stay on one session (a session-level
+   * advisory lock and the work done while holding it). Its statements are counted and traced like any other,
+   * and never sent again: a failure means the session may be gone. Embedded Postgres has one session, shared.
+   */
+  session(): Promise<Session>;
+}
+
+export interface Session {
+  readonly sql: SqlRunner;
+  close(): Promise<void>;
 }
 
 /** The type oid of Postgres' bigint (int8). */
@@ -89,10 +100,11 @@ export interface Driver {
   poolStats: Database['poolStats'];
   close: () => Promise<void>;
   cancelRequest: (scope: RequestScope) => Promise<void>;
+  session: () => Promise<Session>;
 }
 
 /** The database over a driver: Prisma and hand-written SQL, every statement through one path. */
-export function createDatabase({ kind, adapter, sql, runRows, poolStats, close: closeDriver, cancelRequest }: Driver): Database {
+export function createDatabase({ kind, adapter, sql, runRows, poolStats, close: closeDriver, cancelRequest, session }: Driver): Database {
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   const listeners = new Set<(query: string) => void>();
   const retryListeners = new Set<(error: unknown) => void>();
@@ -134,11 +146,12 @@ export function createDatabase({ kind, adapter, sql, runRows, poolStats, close: 
     exec: (script) => sqlStatement(script, retry, () => runner.exec(script)),
     query: (text, params) => sqlStatement(text, retry, () => runner.query(text, params)),
   });
-  const instrumentedSql: SqlRunner = {
-    ...instrumented(sql, true),
+  const instrumentedRunner = (runner: SqlRunner, retry: boolean): SqlRunner => ({
+    ...instrumented(runner, retry),
     transaction: (work) =>
-      statement('write', { name: 'db.transaction', attributes: {} }, { retry: true }, () => sql.transaction((tx) => work(instrumented(tx, false)))),
-  };
+      statement('write', { name: 'db.transaction', attributes: {} }, { retry }, () => runner.transaction((tx) => work(instrumented(tx, false)))),
+  });
+  const instrumentedSql = instrumentedRunner(sql, true);
 
   const prisma = client.$extends({
     query: {
@@ -173,6 +186,10 @@ export function createDatabase({ kind, adapter, sql, runRows, poolStats, close: 
       return () => listeners.delete(listener);
     },
     cancelRequest,
+    async session() {
+      const own = await session();
+      return { sql: instrumentedRunner(own.sql, false), close: own.close };
+    },
     onRetry(listener) {
       retryListeners.add(listener);
       return () => retryListeners.delete(listener);

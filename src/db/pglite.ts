@@ -29,5 +29,15 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   const read = async <Row>(statement: Prisma.Sql) => (await pglite.query<Row>(statement.text, statement.values, { parsers })).rows;
   // One connection, in process, always open.
   const poolStats = () => ({ total: 1, idle: 1, waiting: 0, max: 1 });
-  return createDatabase({ kind: 'pglite', adapter: new PrismaPGlite(pglite), sql, runRows: read, poolStats, close: () => pglite.close(), cancelRequest: async () => {} });
+  return createDatabase({
+    kind: 'pglite',
+    adapter: new PrismaPGlite(pglite),
+    sql,
+    runRows: read,
+    poolStats,
+    close: () => pglite.close(),
+    cancelRequest: async () => {},
+    // The one session there is: what it holds is the process's.
+    session: async () => ({ sql, close: async () => {} }),
+  });
 }

@@ -17,6 +17,8 @@ export interface PostgresOptions {
   preparedStatements?: boolean;
 }
 
+const parserOf = (oid: number, format?: 'text' | 'binary') => (oid === INT8 ? BigInt : pg.types.getTypeParser(oid, format));
+
 /** Opens Postgres through a pg pool whose size and timeouts are always set explicitly. */
 export function openPostgres(options: PostgresOptions): Database {
   const pool = new pg.Pool({
@@ -26,14 +28,14 @@ export function openPostgres(options: PostgresOptions): Database {
     statement_timeout: options.statementTimeoutMs,
     application_name: options.applicationName ?? 'steps-gateway',
     // bigint as bigint, as Prisma reads it (pg's default is a string). Prisma's own statements bring their parsers.
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? BigInt : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+    types: { getTypeParser: parserOf as typeof pg.types.getTypeParser },
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that would
   // crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
   const cancelled = trackConnections(pool);
 
-  const runner = (client: pg.Pool | pg.PoolClient): Omit<SqlRunner, 'transaction'> => ({
+  const runner = (client: pg.Pool | pg.PoolClient | pg.Client): Omit<SqlRunner, 'transaction'> => ({
     async exec(script) {
       await client.query(script);
     },
@@ -43,23 +45,46 @@ export function openPostgres(options: PostgresOptions): Database {
     },
   });
 
+  const inTransaction = async <T>(client: pg.PoolClient | pg.Client, work: (sql: Omit<SqlRunner, 'transaction'>) => Promise<T>): Promise<T> => {
+    await client.query('BEGIN');
+    try {
+      const result = await work(runner(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  };
   const sql: SqlRunner = {
     ...runner(pool),
     async transaction(work) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        const result = await work(runner(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
+        return await inTransaction(client, work);
       } finally {
         client.release();
       }
     },
   };
+
+  /** A connection of its own, with the pool's settings; TCP keep-alives notice a server that went away. */
+  async function session() {
+    const client = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.connectionTimeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      application_name: `${options.applicationName ?? 'steps-gateway'} session`,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5000,
+      types: { getTypeParser: parserOf as typeof pg.types.getTypeParser },
+    });
+    // A lost connection is reported by the next statement; the 'error' event must not crash the process.
+    client.on('error', () => {});
+    await client.connect();
+    const own: SqlRunner = { ...runner(client), transaction: (work) => inTransaction(client, work) };
+    return { sql: own, close: () => client.end().catch(() => {}) };
+  }
 
   /**
    * Cancels with Postgres' own cancel request (what psql sends on Ctrl-C): a short packet on a connection of
@@ -100,7 +125,7 @@ export function openPostgres(options: PostgresOptions): Database {
     }
   };
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax });
-  return createDatabase({ kind: 'postgres', adapter: new PrismaPg(pool), sql, runRows: read, poolStats, close: () => pool.end(), cancelRequest });
+  return createDatabase({ kind: 'postgres', adapter: new PrismaPg(pool), sql, runRows: read, poolStats, close: () => pool.end(), cancelRequest, session });
 }
 
 /**

@@ -11,5 +11,6 @@ import './provider-trace.ts';
 import './step-metrics.ts';
 import './feedback.ts';
 import './feedback-entry.ts';
+import './step-event.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -76,35 +76,45 @@ function costLimit(max: number): Plugin {
    * parsed document (which yoga caches), for a bounded number of variable sets each.
    */
   const known = new WeakMap<DocumentNode, Map<string, number>>();
+  /** The error of a document over the limit, or undefined. */
+  const overLimit = (args: { document: DocumentNode; schema: Parameters<typeof validate>[0]; variableValues?: unknown; operationName?: string | null; contextValue?: unknown }) => {
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const key = cacheKey(args.operationName, variables);
+    const costs = known.get(args.document);
+    let cost = key === undefined ? undefined : costs?.get(key);
+    if (cost === undefined) {
+      let computed = 0;
+      const rule = createComplexityRule({
+        variableValues: variables,
+        operationName: args.operationName ?? undefined,
+        context: args.contextValue as object,
+        validate: ({ complexity }) => {
+          computed = complexity;
+        },
+      });
+      // Variables the rule cannot coerce are left for execution to report, with their usual code.
+      validate(args.schema, args.document, [rule]);
+      cost = computed;
+      if (key !== undefined && key.length < 1_000) {
+        if (costs === undefined) known.set(args.document, new Map([[key, cost]]));
+        else if (costs.size < 20) costs.set(key, cost);
+      }
+    }
+    if (cost <= max) return undefined;
+    const error = new GraphQLError(`The query costs ${cost}, more than the limit of ${max}: ask for fewer items per page or fewer fields.`);
+    tag(error, 'cost');
+    Object.assign(error.extensions as Record<string, unknown>, { cost, maxCost: max });
+    return error;
+  };
+  // Subscriptions are held to the same limit as queries and mutations, before they start.
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const key = cacheKey(args.operationName, variables);
-      const costs = known.get(args.document);
-      let cost = key === undefined ? undefined : costs?.get(key);
-      if (cost === undefined) {
-        let computed = 0;
-        const rule = createComplexityRule({
-          variableValues: variables,
-          operationName: args.operationName ?? undefined,
-          context: args.contextValue as object,
-          validate: ({ complexity }) => {
-            computed = complexity;
-          },
-        });
-        // Variables the rule cannot coerce are left for execution to report, with their usual code.
-        validate(args.schema, args.document, [rule]);
-        cost = computed;
-        if (key !== undefined && key.length < 1_000) {
-          if (costs === undefined) known.set(args.document, new Map([[key, cost]]));
-          else if (costs.size < 20) costs.set(key, cost);
-        }
-      }
-      if (cost <= max) return;
-      const error = new GraphQLError(`The query costs ${cost}, more than the limit of ${max}: ask for fewer items per page or fewer fields.`);
-      tag(error, 'cost');
-      Object.assign(error.extensions as Record<string, unknown>, { cost, maxCost: max });
-      setResultAndStopExecution({ errors: [error] });
+      const error = overLimit(args);
+      if (error !== undefined) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = overLimit(args);
+      if (error !== undefined) setResultAndStopExecution({ errors: [error] });
     },
   };
 }

@@ -19,7 +19,9 @@ export const FUNCTIONAL_TEST_SECURITY = { apiKeyCacheMs: 0, rateLimitPerMinute: 
 
 /** The gateway over a fresh migrated database, driven in-process through its fetch handler. */
 export async function createTestGateway(
-  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile' | 'metricsToken' | 'graphiqlApiKey' | 'stats'> & { database?: TestDatabase } = {},
+  options: Pick<GatewayOptions, 'security' | 'redis' | 'requestTimeoutMs' | 'lifecycle' | 'compile' | 'metricsToken' | 'graphiqlApiKey' | 'stats' | 'events'> & {
+    database?: TestDatabase;
+  } = {},
 ) {
   const { database: given, security, ...gatewayOptions } = options;
   const database = given ?? (await createTestDatabase());
