@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { changesAfter, OVERLAP_MS, readingFrom } from '../src/db/change-feed.ts';
-import { createTenant, insertMetrics, insertStep } from './helpers/factories.ts';
+import { ALL_SOURCES, changesAfter, OVERLAP_MS, readingFrom } from '../src/db/change-feed.ts';
+import { createTenant, insertMessage, insertMetrics, insertRaw, insertStep, insertTrace, newId } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 /** What changed in steps and step_metrics since a time: paged in (updated_at, id) order, metrics leading to their step. */
@@ -33,7 +33,7 @@ describe('the change feed', () => {
     expect(read).toEqual(ids);
     expect(position).toEqual({ at: '2026-05-01T00:00:06.000001Z', id: 'step-zzzz-tie' });
     // Nothing after the last position.
-    expect(await changesAfter(t.db.sql, position, 3)).toEqual({ stepIds: [], position, more: false });
+    expect(await changesAfter(t.db.sql, position, 3)).toEqual({ stepIds: [], rows: [], position, more: false });
   });
 
   it("a step's metrics written later bring the step back, once", async () => {
@@ -43,6 +43,26 @@ describe('the change feed', () => {
     expect(changes.stepIds).toEqual([step]);
     const later = await changesAfter(t.db.sql, { at: '2026-05-02T00:00:01.000000Z', id: '' }, 100);
     expect(later.stepIds).toEqual([step]);
+  });
+
+  it("a step's messages, traces and feedback entries lead to it, when read; the statistics' reading leaves them out", async () => {
+    const step = await insertStep(t.db, organizationId, { updated_at: '2026-05-03T00:00:00Z' });
+    const message = await insertMessage(t.db, organizationId, step, { updated_at: '2026-05-03T00:00:01Z' });
+    const trace = await insertTrace(t.db, organizationId, step, { updated_at: '2026-05-03T00:00:02Z' });
+    const entry = newId('feedback');
+    await insertRaw(t.db, 'gateway_feedback_entries', {
+      id: entry, organization_id: organizationId, step_id: step, name: 'overall', score: 1, source: 'API', submitter_type: 'SYSTEM', submitter_id: 's', api_key_id: 'k',
+      attributes: {}, created_at: '2026-05-03T00:00:03Z', updated_at: '2026-05-03T00:00:03Z',
+    });
+    const from = { at: '2026-05-03T00:00:00.500000Z', id: '' };
+    const all = await changesAfter(t.db.sql, from, 100, ALL_SOURCES);
+    expect(all.rows.map((row) => [row.source, row.id, row.stepId])).toEqual([
+      ['messages', message, step],
+      ['provider_traces', trace, step],
+      ['gateway_feedback_entries', entry, step],
+    ]);
+    expect(all.stepIds).toEqual([step]);
+    expect((await changesAfter(t.db.sql, from, 100)).stepIds).toEqual([]);
   });
 
   it(`reads again from ${OVERLAP_MS / 1000} s before the time reached, for transactions that committed late`, () => {

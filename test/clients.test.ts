@@ -63,7 +63,8 @@ beforeAll(async () => {
   // The protections as a production deployment has them: CSRF prevention, limits, rate limits, the key cache.
   t = await createTestGateway({ security: DEFAULT_SECURITY });
   tenant = await createTenant(t.db, 'Clients');
-  await seed(t.db.sql, { organizationId: tenant.organizationId, steps: STEPS, seed: 11 });
+  // Recent steps: stepStats without a start covers the organization's steps up to 400 days back.
+  await seed(t.db.sql, { organizationId: tenant.organizationId, steps: STEPS, seed: 11, start: new Date(Date.now() - 30 * 86_400_000) });
   server = await serve(t.gateway);
   // A message row that Letta shows as three LettaMessages, two of them tool call messages: one id for all.
   letta = await createTenant(t.db, 'Letta view');

@@ -36,7 +36,8 @@ beforeAll(async () => {
   compiled = await createTestGateway();
   interpreted = await createTestGateway({ compile: false, database: compiled.database });
   tenant = await createTenant(compiled.db, 'Compiled');
-  await seed(compiled.db.sql, { organizationId: tenant.organizationId, steps: 40, seed: 3 });
+  // Recent steps: stepStats without a start covers the organization's steps up to 400 days back.
+  await seed(compiled.db.sql, { organizationId: tenant.organizationId, steps: 40, seed: 3, start: new Date(Date.now() - 30 * 86_400_000) });
   const [step] = await compiled.db.sql.query<{ id: string; agent_id: string; trace_id: string }>(
     `SELECT id, agent_id, trace_id FROM steps WHERE organization_id = $1 AND feedback IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
     [tenant.organizationId],

@@ -49,6 +49,7 @@ describe('migrations', () => {
     expect(indexes.map((row) => row.indexname)).toEqual([
       'gateway_api_keys_key_hash_key',
       'gateway_api_keys_pkey',
+      'gateway_events_state_pkey',
       'gateway_feedback_entries_pkey',
       'gateway_feedback_versions_pkey',
       'gateway_idempotency_keys_pkey',
@@ -58,6 +59,7 @@ describe('migrations', () => {
       'gateway_ix_feedback_entries_org_score',
       'gateway_ix_feedback_entries_org_submitter',
       'gateway_ix_feedback_entries_step_created_at_id',
+      'gateway_ix_feedback_entries_updated_at_id',
       'gateway_ix_idempotency_keys_expires_at',
       'gateway_ix_live_steps_org_agent_created_at_id',
       'gateway_ix_live_steps_org_created_at_id',
@@ -73,13 +75,19 @@ describe('migrations', () => {
       'gateway_ix_live_steps_tags',
       'gateway_ix_live_steps_with_feedback_org_created_at_id',
       'gateway_ix_messages_step_created_at_id',
+      'gateway_ix_messages_updated_at_id',
+      'gateway_ix_provider_traces_updated_at_id',
+      'gateway_ix_step_events_recorded_at',
       'gateway_ix_step_facts_org_created_at',
       'gateway_ix_step_metrics_updated_at_id',
       'gateway_ix_step_rollups_empty',
       'gateway_ix_steps_updated_at_id',
       'gateway_secrets_pkey',
       'gateway_stats_state_pkey',
+      'gateway_step_event_heads_pkey',
+      'gateway_step_events_pkey',
       'gateway_step_facts_pkey',
+      'gateway_step_marks_pkey',
       'gateway_step_rollups_pkey',
       'gateway_ux_feedback_entries_current',
     ]);
@@ -93,12 +101,12 @@ describe('migrations', () => {
     expect(await snapshot(database.db)).toEqual(before);
     const tables = await database.db.sql.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'gateway_%' ORDER BY 1`);
     expect(tables.map((row) => row.tablename)).toEqual([
-      'gateway_api_keys', 'gateway_feedback_entries', 'gateway_feedback_versions', 'gateway_idempotency_keys', 'gateway_secrets',
-      'gateway_stats_state', 'gateway_step_facts', 'gateway_step_rollups',
+      'gateway_api_keys', 'gateway_events_state', 'gateway_feedback_entries', 'gateway_feedback_versions', 'gateway_idempotency_keys', 'gateway_secrets',
+      'gateway_stats_state', 'gateway_step_event_heads', 'gateway_step_events', 'gateway_step_facts', 'gateway_step_marks', 'gateway_step_rollups',
     ]);
-    // Letta's own trace index is reused, not duplicated.
-    const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey'`);
-    expect(traceIndexes).toEqual([{ indexname: 'ix_step_id' }]);
+    // Letta's own trace index is reused, not duplicated; the feed reads traces by the time they changed.
+    const traceIndexes = await database.db.sql.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'provider_traces' AND indexname <> 'provider_traces_pkey' ORDER BY 1`);
+    expect(traceIndexes).toEqual([{ indexname: 'gateway_ix_provider_traces_updated_at_id' }, { indexname: 'ix_step_id' }]);
   });
 
   it('let the gateway serve the rows a Letta server wrote', async () => {

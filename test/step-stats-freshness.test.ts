@@ -137,9 +137,9 @@ describe('pre-aggregated step statistics, kept current', () => {
     // Reads during the build saw the lost statistics until it was marked building, then Letta's tables: never a third answer.
     for (const count of during) expect([lost, before.count]).toContain(count);
     // The rebuilt tables took the old ones' place under the migration's names: the schema is as migrated.
-    const indexes = await t.db.sql.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename LIKE 'gateway_step_%' ORDER BY 1`);
+    const indexes = await t.db.sql.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename IN ('gateway_step_facts', 'gateway_step_rollups') ORDER BY 1`);
     expect(indexes.map((row) => row.indexname)).toEqual(['gateway_ix_step_facts_org_created_at', 'gateway_ix_step_rollups_empty', 'gateway_step_facts_pkey', 'gateway_step_rollups_pkey']);
-    const constraints = await t.db.sql.query<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE conname LIKE 'gateway\_step\_%' AND contype = 'p' ORDER BY 1`);
+    const constraints = await t.db.sql.query<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE conname IN ('gateway_step_facts_pkey', 'gateway_step_rollups_pkey', 'gateway_step_facts_pkey_next', 'gateway_step_rollups_pkey_next') AND contype = 'p' ORDER BY 1`);
     expect(constraints.map((row) => row.conname)).toEqual(['gateway_step_facts_pkey', 'gateway_step_rollups_pkey']);
     expect(await t.db.sql.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE '%_next'`)).toEqual([]);
   });
