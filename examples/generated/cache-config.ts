@@ -69,6 +69,7 @@ export const keys: KeyingConfig = {
   SetStepFeedbackPayload: () => null,
   StepConnection: () => null,
   StepEdge: () => null,
+  StepEvent: () => null,
   StepMetrics: () => null,
   StepStats: () => null,
   StepStatsConnection: () => null,

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 
 import type { Gateway } from '../../src/server.ts';
 
-/** Serves a gateway over real HTTP on a free loopback port, as `npm start` does. */
+/** Serves a gateway over real HTTP (and graphql-ws over WebSocket) on a free loopback port, as `npm start` does. */
 export async function serve(gateway: Gateway): Promise<{ base: string; url: string; close(): Promise<void> }> {
   const server = createServer(gateway);
+  server.on('upgrade', gateway.webSockets.handleUpgrade);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -13,6 +14,7 @@ export async function serve(gateway: Gateway): Promise<{ base: string; url: stri
     url: `${base}/graphql`,
     close: () =>
       new Promise<void>((resolve) => {
+        gateway.webSockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
