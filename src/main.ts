@@ -9,7 +9,7 @@ import { ensureDemo } from './demo.ts';
 import { createLogger, describeError, redact, type Logger } from './logger.ts';
 import { connectRedis } from './security/redis.ts';
 import { createLocalBus, createRedisBus, type EventBus } from './events/bus.ts';
-import { createEventFeed } from './events/feed.ts';
+import { createEventFeed, type EventFeed } from './events/feed.ts';
 import { createGateway } from './server.ts';
 import { createStatsMaintainer, type StatsView } from './stats.ts';
 import { startTracing } from './tracing.ts';
@@ -63,6 +63,7 @@ async function prepare(
   lifecycle: Lifecycle,
   stats: StatsView,
   bus: EventBus,
+  feed: EventFeed,
 ) {
   await db.ping();
   await prepareDatabase(db, config, logger);
@@ -85,6 +86,7 @@ async function prepare(
       stats,
       events: {
         bus,
+        feed,
         perKey: config.events.perKey,
         buffer: config.events.buffer,
         perConnection: config.events.perConnection,
@@ -117,7 +119,7 @@ async function main() {
   // Step events travel between replicas through Redis; without it, this process has its own.
   const bus = redis === undefined ? createLocalBus() : createRedisBus(redis, logger);
   const feed = createEventFeed(db, bus, logger, { pollMs: config.events.pollMs, retentionMs: config.events.retentionMs });
-  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle, stats, bus).catch(async (error: unknown) => {
+  const { gateway, demoKey, graphiqlApiKey } = await prepare(config, db, logger, redis, lifecycle, stats, bus, feed).catch(async (error: unknown) => {
     // Release the port, Redis and the database (and the embedded data directory's lock) before reporting.
     server.close();
     await bus.close();

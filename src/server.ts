@@ -63,6 +63,8 @@ export interface GatewayOptions {
 
 export interface SubscriptionOptions extends Partial<HubOptions> {
   bus?: EventBus;
+  /** The feed reader of this process, when it runs one: shown in /metrics. */
+  feed?: { leading(): boolean };
   /** Operations one WebSocket may run at once. */
   perConnection?: number;
   /** How often an idle SSE stream gets a comment and a WebSocket a ping. */
@@ -107,7 +109,7 @@ export function createGateway({
     authFailureLimiter: createAuthFailureLimiter(security.authFailuresPerMinute, redis),
     trustProxyHops: security.trustProxyHops,
   });
-  const { bus = createLocalBus(), perConnection = DEFAULT_SUBSCRIPTIONS.perConnection, keepAliveMs = DEFAULT_SUBSCRIPTIONS.keepAliveMs, ...hub } = subscriptions;
+  const { bus = createLocalBus(), feed, perConnection = DEFAULT_SUBSCRIPTIONS.perConnection, keepAliveMs = DEFAULT_SUBSCRIPTIONS.keepAliveMs, ...hub } = subscriptions;
   const events = createGatewayEvents(db, bus, logger, hub);
   const rest = lettaRest({ maxBodyBytes: security.maxBodyBytes, logger, requestIdOf: ids.idOf, trustedDocumentsOnly: security.trustedDocuments !== undefined });
   const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);
@@ -120,7 +122,12 @@ export function createGateway({
     // First to see every result, so that what the others count and log is what the client gets.
     clientErrorMessages,
     ids.plugin,
-    metrics(db, { token: metricsToken, logger, requestIdOf: ids.idOf }).plugin,
+    metrics(db, {
+      token: metricsToken,
+      logger,
+      requestIdOf: ids.idOf,
+      live: () => ({ subscriptions: events.hub.size(), webSockets: sockets.size(), eventsDelivered: events.hub.delivered(), feedLeader: feed?.leading() }),
+    }).plugin,
     requestTracing(ids.idOf),
     healthEndpoints(db, logger, ids.idOf, lifecycle),
     graphiql({

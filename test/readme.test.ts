@@ -5,8 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ensureDemo } from '../src/demo.ts';
+import { createLocalBus } from '../src/events/bus.ts';
+import { createEventFeed } from '../src/events/feed.ts';
+import { createLogger } from '../src/logger.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serve } from './helpers/http.ts';
+import { subscribe } from './helpers/sse.ts';
 
 let t: TestGateway;
 let key: string;
@@ -17,9 +21,12 @@ const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) 
 const scripts = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!);
 
 beforeAll(async () => {
-  t = await createTestGateway();
+  const bus = createLocalBus();
+  t = await createTestGateway({ events: { bus } });
   dataDir = await mkdtemp(path.join(tmpdir(), 'steps-gateway-demo-'));
   key = await ensureDemo(t.db, dataDir);
+  // As at a start: the feed reader's first reading, after which events are recorded.
+  await createEventFeed(t.db, bus, createLogger('silent'), { pollMs: 0, retentionMs: 3_600_000 }).readNow();
 });
 afterAll(async () => {
   await t.close();
@@ -40,7 +47,18 @@ describe('the README', () => {
   });
 
   for (const [index, example] of examples.entries()) {
-    it(`runs example ${index + 1} (${example.match(/(?:query|mutation) (\w+)/)?.[1]}) against the demo data`, async () => {
+    it(`runs example ${index + 1} (${example.match(/(?:query|mutation|subscription) (\w+)/)?.[1]}) against the demo data`, async () => {
+      if (example.startsWith('subscription')) {
+        // Subscribed over SSE, as GraphiQL does; feedback given meanwhile comes back as an event.
+        const stream = await subscribe(t.gateway.fetch, 'http://gateway.test/graphql', key, example);
+        const stepId = 'step-3afb6620-9a36-4ec3-bccd-2c00a7fa0f94';
+        await t.graphql(key, `mutation { setStepFeedback(input: { stepId: "${stepId}", tags: ["live"] }) { step { id } } }`);
+        const { result, id } = await stream.take();
+        expect(result.errors).toBeUndefined();
+        expect(result.data.stepEvents).toMatchObject({ cursor: id, type: 'FEEDBACK', step: { id: stepId, tags: expect.arrayContaining(['live']) } });
+        await stream.close();
+        return;
+      }
       const response = await t.graphql(key, example);
       expect(response.body.errors).toBeUndefined();
       const [root] = Object.values(response.body.data ?? {});

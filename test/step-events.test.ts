@@ -271,6 +271,10 @@ describe('step events', () => {
     const before = t.gateway.events.hub.size();
     const stream = await open(tenant.key);
     await within(1000, async () => t.gateway.events.hub.size() === before + 1);
+    // Counted in /metrics while it is open.
+    const metrics = await (await t.gateway.fetch('http://gateway.test/metrics')).text();
+    expect(metrics).toContain(`steps_gateway_subscriptions{kind="subscriptions"} ${before + 1}`);
+    expect(metrics).toMatch(/steps_gateway_step_events_delivered_total \d+/);
     await stream.close();
     await within(1000, async () => t.gateway.events.hub.size() === before);
   });

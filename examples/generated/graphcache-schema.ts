@@ -3171,6 +3171,18 @@ export default {
             ]
           },
           {
+            "name": "stepEventsCursor",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "name": "String",
+                "kind": "SCALAR",
+                "ofType": null
+              }
+            },
+            "args": []
+          },
+          {
             "name": "stepStats",
             "type": {
               "kind": "NON_NULL",

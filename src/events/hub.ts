@@ -46,6 +46,8 @@ export interface EventHub {
   close(): Promise<void>;
   /** Subscriptions open now. */
   size(): number;
+  /** Events given to subscriptions since the hub started. */
+  delivered(): number;
 }
 
 /** How many events one read of the log takes. */
@@ -83,6 +85,7 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
   const organizations = new Map<string, Organization>();
   const perKey = new Map<string, number>();
   let closed = false;
+  let delivered = 0;
 
   class Subscription implements Subscriber, AsyncIterableIterator<Delivery> {
     position: number;
@@ -150,7 +153,10 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
       for (;;) {
         if (this.finished) return { done: true, value: undefined };
         const delivery = this.pending.shift();
-        if (delivery !== undefined) return { done: false, value: delivery };
+        if (delivery !== undefined) {
+          delivered += 1;
+          return { done: false, value: delivery };
+        }
         if (this.terminal !== undefined) {
           const error = this.terminal;
           this.finish();
@@ -358,5 +364,6 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
       await checking;
     },
     size: () => [...organizations.values()].reduce((sum, organization) => sum + organization.subscribers.size, 0),
+    delivered: () => delivered,
   };
 }

@@ -20,6 +20,17 @@ export interface MetricsOptions {
   /** Gets one line per GraphQL request (an access log), with its request id. */
   logger?: Logger;
   requestIdOf?: (request: Request) => string;
+  /** Live updates as they stand: subscriptions and WebSockets open, events delivered, whether this process reads the feed. */
+  live?: () => LiveMetrics;
+}
+
+export interface LiveMetrics {
+  subscriptions: number;
+  webSockets: number;
+  /** Events given to subscriptions since the process started. */
+  eventsDelivered: number;
+  /** Undefined where no feed reader runs. */
+  feedLeader: boolean | undefined;
 }
 
 /**
@@ -60,6 +71,38 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
     },
   });
 
+  if (options.live !== undefined) {
+    const live = options.live;
+    new Gauge({
+      name: 'steps_gateway_subscriptions',
+      help: 'Subscriptions open on this process, and the WebSockets (graphql-ws) they may share.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const now = live();
+        this.set({ kind: 'subscriptions' }, now.subscriptions);
+        this.set({ kind: 'websockets' }, now.webSockets);
+      },
+    });
+    new Counter({
+      name: 'steps_gateway_step_events_delivered_total',
+      help: 'Step events given to subscriptions on this process.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(live().eventsDelivered);
+      },
+    });
+    new Gauge({
+      name: 'steps_gateway_step_events_feed_leader',
+      help: 'Whether this process reads the change feed and records the events of steps (one process of a deployment does).',
+      registers: [registry],
+      collect() {
+        this.set(live().feedLeader === true ? 1 : 0);
+      },
+    });
+  }
+
   const names = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
     if (name == null || name === '') return 'anonymous';
@@ -92,6 +135,16 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
     return given.length === wanted.length && timingSafeEqual(given, wanted);
   };
 
+  /** The type and name of the operation a request runs. */
+  const operationOf = (args: { contextValue: unknown; document: Parameters<typeof getOperationAST>[0]; operationName?: string | null }) => {
+    const request = (args.contextValue as { request?: Request }).request;
+    const entry = request === undefined ? undefined : seen.get(request);
+    if (entry === undefined) return;
+    const operation = getOperationAST(args.document, args.operationName);
+    entry.type = operation?.operation ?? 'unknown';
+    if (entry.operation === 'anonymous' && operation?.name !== undefined) entry.operation = operationLabel(operation.name.value);
+  };
+
   const plugin: Plugin = {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/metrics') {
@@ -107,14 +160,8 @@ export function metrics(db: Database, options: MetricsOptions = {}) {
       const entry = seen.get(request);
       if (entry !== undefined) entry.operation = operationLabel(params.operationName);
     },
-    onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      const entry = request === undefined ? undefined : seen.get(request);
-      if (entry === undefined) return;
-      const operation = getOperationAST(args.document, args.operationName);
-      entry.type = operation?.operation ?? 'unknown';
-      if (entry.operation === 'anonymous' && operation?.name !== undefined) entry.operation = operationLabel(operation.name.value);
-    },
+    onExecute: ({ args }) => operationOf(args),
+    onSubscribe: ({ args }) => operationOf(args),
     onResultProcess({ request, result }) {
       const entry = seen.get(request);
       if (entry === undefined) return;

@@ -1,6 +1,6 @@
 import { Prisma } from '../../prisma/generated/client/client.ts';
 import { requireKey, type Context } from '../context.ts';
-import { STEP_EVENT_TYPES, type StepEventRecord, type StepEventType } from '../db/step-events.ts';
+import { eventHeads, STEP_EVENT_TYPES, type StepEventRecord, type StepEventType } from '../db/step-events.ts';
 import { stepConditions } from '../db/step-queries.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import type { Delivery, SubscribeRequest } from '../events/hub.ts';
@@ -86,6 +86,17 @@ const subscriptionArgs = (t: Parameters<Parameters<typeof builder.subscriptionFi
 
 /** What a subscription costs against the query cost limit, besides its selection: it is held open. */
 const SUBSCRIPTION_COST = 10;
+
+builder.queryField('stepEventsCursor', (t) =>
+  t.string({
+    description:
+      "The cursor of your organization's latest step event. Read it before (or with) a list, then subscribe with `after` set to it: nothing that happens after the list was read is missed (an event from just before may come again; applying it again changes nothing).",
+    resolve: async (_root, _args, ctx) => {
+      requireKey(ctx);
+      return String((await eventHeads(ctx.db.sql, [ctx.organizationId])).get(ctx.organizationId) ?? 0);
+    },
+  }),
+);
 
 builder.subscriptionType({ description: 'Live updates, over GraphQL over SSE or graphql-ws on the same endpoint.' });
 
