@@ -4,6 +4,7 @@
  *   npm run bench -- [--steps 100000] [--duration 20] [--warmup 5] [--connections 32] [--scenarios 1,2,5]
  *                    [--database-url postgres://...] [--plans] [--plan-steps 1000000] [--label name] [--no-report] [--profile]
  *                    [--no-baseline] [--section results]
+ *                    [--events [--events-rate 50] [--events-seconds 60] [--events-subscribers 200] [--events-idle 1000]]
  *
  * 1. Starts a Postgres cluster of its own (pg_stat_statements loaded, so that statements
  *    are counted by Postgres itself), unless --database-url names a server to use instead.
@@ -31,9 +32,10 @@ import { ensureDataset, fixtures, MAIN_ORG } from './bench/dataset.ts';
 import { drive, type LoadOptions } from './bench/load.ts';
 import { recordPlans, type PlanReport } from './bench/plans.ts';
 import { startProcess, stopAll } from './bench/processes.ts';
-import { resultsSection, statsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
+import { eventsSection, resultsSection, statsSection, writeReport, type BenchResult, type ScenarioResult } from './bench/report.ts';
 import { scenarios as defineScenarios } from './bench/scenarios.ts';
 import { runStats, type StatsReport } from './bench/stats.ts';
+import { runEvents, type EventsReport } from './bench/events.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The benchmark's Postgres cluster, kept between runs (with its dataset) outside the checkout. */
@@ -57,6 +59,12 @@ const options = {
   baseline: flags['no-baseline'] !== 'true',
   /** Which results table of BENCHMARKS.md the run goes to (`<!-- bench:<section>:start -->`). */
   section: flags.section ?? 'results',
+  /** Live updates under load (scripts/bench/events.ts), over the main dataset. */
+  events: flags.events === 'true',
+  eventsRate: Number(flags['events-rate'] ?? 50),
+  eventsSeconds: Number(flags['events-seconds'] ?? 60),
+  eventsSubscribers: Number(flags['events-subscribers'] ?? 200),
+  eventsIdle: Number(flags['events-idle'] ?? 1000),
 };
 if (![options.steps, options.duration, options.warmup, options.connections, options.planSteps].every((n) => Number.isFinite(n) && n >= 0)) {
   process.stderr.write('usage: npm run bench -- [--steps 100000] [--duration 20] [--warmup 5] [--connections 32] [--scenarios 1,2,5] [--plans]\n');
@@ -200,6 +208,24 @@ if (options.stats) {
 await stopAll();
 if (options.profile) log('wrote a CPU profile of the gateway under bench/.data/profiles');
 
+let events: EventsReport | undefined;
+if (options.events) {
+  const benchUrl = await ensureDataset(admin, databaseUrl, log, BENCH_DATABASE, { steps: options.steps, stepsOnly: false });
+  const { key, dataset: counted } = await fixtures(benchUrl);
+  if (Object.keys(dataset).length === 0) dataset = counted;
+  events = await runEvents({
+    url: benchUrl,
+    key,
+    log,
+    root,
+    start: (env) => startProcess(root, ['--enable-source-maps', 'dist/src/main.js'], { ...gatewayEnv(benchUrl), ...env }, /running at (http:\/\/\S+\/graphql)/),
+    rate: options.eventsRate,
+    seconds: options.eventsSeconds,
+    subscribers: options.eventsSubscribers,
+    idle: options.eventsIdle,
+  });
+}
+
 let plans: PlanReport | undefined;
 if (options.plans) {
   const plansUrl = await ensureDataset(admin, databaseUrl, log, PLANS_DATABASE, { steps: options.planSteps, stepsOnly: true });
@@ -229,6 +255,7 @@ const bench: BenchResult = {
   scenarios: results,
   ...(plans ? { plans } : {}),
   ...(stats ? { stats } : {}),
+  ...(events ? { events } : {}),
   durationSeconds: Math.round((Date.now() - started) / 1000),
 };
 await mkdir(path.join(root, 'bench/results'), { recursive: true });
@@ -239,11 +266,18 @@ if (options.report) {
   await writeReport(path.join(root, 'BENCHMARKS.md'), bench, options.section);
   log('updated BENCHMARKS.md');
 }
-process.stdout.write(`\n${results.length > 0 ? `${resultsSection(bench)}\n\n` : ''}${stats ? `${statsSection(stats, bench.date)}\n\n` : ''}`);
+process.stdout.write(
+  `\n${results.length > 0 ? `${resultsSection(bench)}\n\n` : ''}${stats ? `${statsSection(stats, bench.date)}\n\n` : ''}${events ? `${eventsSection(events, bench.date)}\n\n` : ''}`,
+);
 log(`done in ${bench.durationSeconds} s`);
 // A run with failed requests measured something other than the scenarios: it does not count.
 const failedRequests = results.reduce((sum, result) => sum + result.gateway.errors + (result.baseline?.errors ?? 0), 0);
 if (failedRequests > 0) {
   log(`${failedRequests} requests failed: the figures are not valid`);
+  process.exitCode = 1;
+}
+// So does a run in which a subscriber missed, repeated or reordered an event.
+if (events !== undefined && events.lost + events.repeated + events.outOfOrder + events.errors.length > 0) {
+  log('events were lost, repeated or out of order, or subscribers got errors');
   process.exitCode = 1;
 }

@@ -93,6 +93,19 @@ describe('graphql-ws and graphql-sse', () => {
     await refused.dispose();
   });
 
+  it('graphql-ws takes the key from the upgrade request\'s header too, where a client can send one', async () => {
+    const key = tenant.key;
+    class WithHeader extends WebSocket {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { headers: { authorization: `Bearer ${key}` } });
+      }
+    }
+    const client = createWsClient({ url: wsUrl, webSocketImpl: WithHeader, retryAttempts: 0 });
+    const [result] = await collect<any>(1, (sink) => client.subscribe({ query: '{ stepEventsCursor }' }, sink)).done;
+    expect(result.data.stepEventsCursor).toMatch(/^\d+$/);
+    await client.dispose();
+  });
+
   it("graphql-ws's client gets errors with their codes, and the per-connection limit", async () => {
     const client = wsClient();
     const invalid = await collect<any>(1, (sink) => client.subscribe({ query: 'subscription { stepEvents(types: []) { cursor } }' }, sink)).done.catch((errors) => errors);

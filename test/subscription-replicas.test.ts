@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
 import { createKey } from '../src/auth/api-keys.ts';
-import { freePort } from '../scripts/lib/private-postgres.ts';
+import { startPrivateRedis, type PrivateRedis } from '../scripts/lib/private-redis.ts';
 import { createEmptyDatabase, onPostgres, type TestDatabase } from './helpers/database.ts';
 import { insertStep } from './helpers/factories.ts';
 import { startGateway, type GatewayProcess } from './helpers/process.ts';
@@ -24,31 +23,8 @@ import { sleep, within } from './helpers/time.ts';
  */
 
 const EVENTS = 'subscription($after: String) { stepEvents(after: $after) { cursor type stepId } }';
+// A Redis of the test's own, which it stops and starts again.
 const ORG = 'org-00000000-0000-4000-8000-00000000e7e7';
-
-/** A Redis of the test's own, on a port of its own, that can be stopped and started again. */
-async function privateRedis() {
-  const port = await freePort();
-  let server: ChildProcess | undefined;
-  const ping = async () =>
-    new Promise<boolean>((resolve) => {
-      const probe = spawn('redis-cli', ['-p', String(port), 'ping']);
-      let out = '';
-      probe.stdout.on('data', (chunk) => (out += chunk));
-      probe.on('close', () => resolve(out.trim() === 'PONG'));
-    });
-  const start = async () => {
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await within(5000, ping, 50);
-  };
-  const stop = async () => {
-    const exited = new Promise((resolve) => server?.once('exit', resolve));
-    server?.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, start, stop };
-}
 
 interface Received {
   cursors: string[];
@@ -78,14 +54,14 @@ const has = (received: Received, stepId: string, type = 'CREATED') => received.e
 
 describe.runIf(onPostgres)(`two replicas over one Postgres and one Redis ${NEEDS_POSTGRES}`, { timeout: 120_000 }, () => {
   let database: TestDatabase;
-  let redis: Awaited<ReturnType<typeof privateRedis>>;
+  let redis: PrivateRedis;
   const replicas: GatewayProcess[] = [];
   const clients: WsClient[] = [];
   let key: string;
 
   beforeAll(async () => {
     database = await createEmptyDatabase();
-    redis = await privateRedis();
+    redis = await startPrivateRedis();
     const env = { DATABASE_URL: database.url!, REDIS_URL: redis.url, LOG_LEVEL: 'info', EVENTS_POLL_MS: '100', STATS_REFRESH_MS: '0' };
     // One after the other: the first migrates the database.
     replicas.push(await startGateway(env));

@@ -1,6 +1,7 @@
 /** Writes a benchmark run into BENCHMARKS.md, between markers, leaving the rest of the file as it is. */
 import { readFile, writeFile } from 'node:fs/promises';
 
+import type { EventsReport } from './events.ts';
 import type { PlanReport } from './plans.ts';
 import type { StatsReport } from './stats.ts';
 
@@ -35,6 +36,7 @@ export interface BenchResult {
   scenarios: ScenarioResult[];
   plans?: PlanReport;
   stats?: StatsReport;
+  events?: EventsReport;
   durationSeconds: number;
 }
 
@@ -146,6 +148,23 @@ export function statsSection(stats: StatsReport, date: string): string {
   return lines.join('\n');
 }
 
+/** Live updates under load: latency, what was lost or repeated, memory per idle subscription. */
+export function eventsSection(events: EventsReport, date: string): string {
+  const { load, latencyMs } = events;
+  return [
+    `Run of ${date.slice(0, 16).replace('T', ' ')} UTC: ${load.replicas} gateway processes and a Redis, ${number(load.subscribers)} subscriptions (half on each process, half over graphql-ws and half over SSE), ${load.rate} steps a second inserted by SQL for ${load.seconds} s (${number(load.steps)} steps).`,
+    '',
+    '| measure | figure | target |',
+    '|---|---|---|',
+    `| From a step's insert (committed) to its CREATED event at a subscriber: p50 / p95 / p99 / max | ${latencyMs.p50} / ${latencyMs.p95} / ${latencyMs.p99} / ${latencyMs.max} ms over ${number(load.deliveries)} deliveries | p99 under 1,000 ms: ${met(latencyMs.p99 < 1000)} |`,
+    `| Events lost / repeated / out of order (counted per subscriber) | ${number(events.lost)} / ${number(events.repeated)} / ${number(events.outOfOrder)} | 0 / 0 / 0: ${met(events.lost + events.repeated + events.outOfOrder === 0)} |`,
+    `| Gateway RSS, peak under that load (each process) | ${events.rssMb.peak.map((mb) => `${mb} MB`).join(', ')} | |`,
+    `| Memory per 1,000 idle subscriptions, each on a connection of its own (growth of a process started for it: resident / JavaScript heap) | SSE: ${events.idle.sse.rssMb} / ${events.idle.sse.heapMb} MB; graphql-ws: ${events.idle.ws.rssMb} / ${events.idle.ws.heapMb} MB (${number(events.idle.count)} opened) | |`,
+    `| The first reading over a database: every step marked | ${number(events.marks.steps)} steps in ${events.marks.seconds} s | |`,
+    ...(events.errors.length > 0 ? ['', `Errors seen by subscribers: ${events.errors.map((error) => `\`${error}\``).join('; ')}`] : []),
+  ].join('\n');
+}
+
 function replaceBetween(text: string, name: string, content: string): string {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
@@ -160,5 +179,6 @@ export async function writeReport(file: string, bench: BenchResult, section = 'r
   if (bench.scenarios.length > 0) text = replaceBetween(text, section, resultsSection(bench));
   if (bench.plans) text = replaceBetween(text, 'plans', plansSection(bench.plans, bench.date));
   if (bench.stats) text = replaceBetween(text, 'stats', statsSection(bench.stats, bench.date));
+  if (bench.events) text = replaceBetween(text, 'events', eventsSection(bench.events, bench.date));
   await writeFile(file, text);
 }

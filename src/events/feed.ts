@@ -138,10 +138,16 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
   };
 
   const readNow = async (): Promise<boolean> => {
-    if (!(await lead())) return false;
-    await read(session!.sql);
-    await prune(session!.sql);
-    return true;
+    try {
+      if (!(await lead())) return false;
+      await read(session!.sql);
+      await prune(session!.sql);
+      return true;
+    } catch (error) {
+      // A session that failed may have lost the lock with it: start again, as any other replica would.
+      await lose();
+      throw error;
+    }
   };
 
   const tick = () => {
@@ -151,11 +157,9 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
         if (led && failures > 0) logger.info('step events: reading the feed again');
         failures = 0;
       })
-      .catch(async (error: unknown) => {
-        // A session that failed may have lost the lock with it: start again, as any other replica would.
+      .catch((error: unknown) => {
         failures += 1;
         if (failures === 1 || failures % 60 === 0) logger.warn('step events: the feed could not be read', { ...describeError(error), failures });
-        await lose();
       })
       .finally(() => {
         running = undefined;

@@ -36,34 +36,63 @@ function perArgument<Args extends unknown[], Loader>(make: (...args: Args) => Lo
 /**
  * The loaders of one request, one file each (key, result and statement). Each is bound to the caller's
  * organization, and a new set is made for every request, so one tenant's cache can never answer another's
- * request.
+ * request. Each loader is made when first used: most requests use a few, and a subscription's set is replaced
+ * by each delivery's.
  */
 export function createLoaders(db: Database, organizationId: string) {
-  const feedbackEntriesOf = perArgument((page: PageRequest, filter: EntryFilter) => feedbackEntriesByStepId(db, organizationId, page, filter));
-  const feedbackEntryCountOf = perArgument((filter: EntryFilter) => feedbackEntryCountByStepId(db, organizationId, filter));
-  const feedbackSummaryOf = perArgument((name: string | null) => feedbackSummaryByStepId(db, organizationId, name));
-  const feedbackHistoryOf = perArgument((last: number) => feedbackHistoryByEntryId(db, organizationId, last));
-  const entryById = feedbackEntryById(db, organizationId);
+  const made: Record<string, unknown> = {};
+  const once = <T>(name: string, make: () => T): T => (made[name] ??= make()) as T;
+  const feedbackEntriesOf = () => once('feedbackEntriesOf', () => perArgument((page: PageRequest, filter: EntryFilter) => feedbackEntriesByStepId(db, organizationId, page, filter)));
+  const feedbackEntryCountOf = () => once('feedbackEntryCountOf', () => perArgument((filter: EntryFilter) => feedbackEntryCountByStepId(db, organizationId, filter)));
+  const feedbackSummaryOf = () => once('feedbackSummaryOf', () => perArgument((name: string | null) => feedbackSummaryByStepId(db, organizationId, name)));
+  const feedbackHistoryOf = () => once('feedbackHistoryOf', () => perArgument((last: number) => feedbackHistoryByEntryId(db, organizationId, last)));
+  const entryById = () => once('entryById', () => feedbackEntryById(db, organizationId));
   return {
-    stepById: stepById(db, organizationId),
-    messageById: messageById(db, organizationId),
-    traceById: traceById(db, organizationId),
-    traceByStepId: traceByStepId(db, organizationId),
-    metricsByStepId: metricsByStepId(db, organizationId),
-    messagesByStepId: perArgument((page: PageRequest, fields?: readonly string[]) => messagesByStepId(db, organizationId, page, fields)),
-    messageCountByStepId: messageCountByStepId(db, organizationId),
-    lettaMessagesByStepId: lettaMessagesByStepId(db, organizationId),
-    feedbackEntryById: entryById,
-    feedbackEntriesByStepId: feedbackEntriesOf,
-    feedbackEntryCountByStepId: feedbackEntryCountOf,
-    feedbackSummaryByStepId: feedbackSummaryOf,
-    feedbackHistoryByEntryId: feedbackHistoryOf,
+    get stepById() {
+      return once('stepById', () => stepById(db, organizationId));
+    },
+    get messageById() {
+      return once('messageById', () => messageById(db, organizationId));
+    },
+    get traceById() {
+      return once('traceById', () => traceById(db, organizationId));
+    },
+    get traceByStepId() {
+      return once('traceByStepId', () => traceByStepId(db, organizationId));
+    },
+    get metricsByStepId() {
+      return once('metricsByStepId', () => metricsByStepId(db, organizationId));
+    },
+    get messagesByStepId() {
+      return once('messagesByStepId', () => perArgument((page: PageRequest, fields?: readonly string[]) => messagesByStepId(db, organizationId, page, fields)));
+    },
+    get messageCountByStepId() {
+      return once('messageCountByStepId', () => messageCountByStepId(db, organizationId));
+    },
+    get lettaMessagesByStepId() {
+      return once('lettaMessagesByStepId', () => lettaMessagesByStepId(db, organizationId));
+    },
+    get feedbackEntryById() {
+      return entryById();
+    },
+    get feedbackEntriesByStepId() {
+      return feedbackEntriesOf();
+    },
+    get feedbackEntryCountByStepId() {
+      return feedbackEntryCountOf();
+    },
+    get feedbackSummaryByStepId() {
+      return feedbackSummaryOf();
+    },
+    get feedbackHistoryByEntryId() {
+      return feedbackHistoryOf();
+    },
 
     /** After a write of feedback entries: what this request has read of the step's entries and of the entry is read again. */
     forgetFeedbackOf(stepId: string, entryId: string) {
-      for (const loaders of [feedbackEntriesOf.made(), feedbackEntryCountOf.made(), feedbackSummaryOf.made()]) for (const loader of loaders) loader.clear(stepId);
-      for (const loader of feedbackHistoryOf.made()) loader.clear(entryId);
-      entryById.clear(entryId);
+      for (const loaders of [feedbackEntriesOf().made(), feedbackEntryCountOf().made(), feedbackSummaryOf().made()]) for (const loader of loaders) loader.clear(stepId);
+      for (const loader of feedbackHistoryOf().made()) loader.clear(entryId);
+      entryById().clear(entryId);
     },
   };
 }
