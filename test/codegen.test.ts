@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { seed } from '../src/db/seed.ts';
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serve } from './helpers/http.ts';
+import { readmeCopiesOf, runExample } from './helpers/process.ts';
 
 describe('npm run codegen', () => {
   it('has generated what is committed: the files are not stale', async () => {
@@ -45,21 +45,10 @@ describe('examples/agent-steps.ts', () => {
     await t.close();
   });
 
-  function runExample(file: string, args: string[] = [], env: Record<string, string> = {}) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-        env: { ...process.env, STEPS_GATEWAY_URL: server.url, STEPS_GATEWAY_KEY: tenant.key, ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const run = (args: string[] = [], env: Record<string, string> = {}) => runExample('examples/agent-steps.ts', server.url, tenant.key, args, env);
 
   it('lists the newest steps of an agent with their messages and gives the newest feedback', async () => {
-    const output = await runExample('examples/agent-steps.ts', ['--feedback', 'NEGATIVE', '--tag', 'from-example']);
+    const output = await run(['--feedback', 'NEGATIVE', '--tag', 'from-example']);
     expect(output.stderr).toBe('');
     expect(output.code).toBe(0);
     expect(output.stdout).toMatch(/^Agent agent-\S+: \d+ steps; the newest 5:/);
@@ -71,12 +60,12 @@ describe('examples/agent-steps.ts', () => {
   });
 
   it('says in one line what is wrong with its arguments, its key or the gateway, and exits 1', async () => {
-    const bogus = await runExample('examples/agent-steps.ts', ['--feedback', 'BOGUS']);
+    const bogus = await run(['--feedback', 'BOGUS']);
     expect({ code: bogus.code, stderr: bogus.stderr, stdout: bogus.stdout }).toEqual({ code: 1, stderr: '--feedback must be POSITIVE or NEGATIVE.\n', stdout: '' });
-    const badKey = await runExample('examples/agent-steps.ts', [], { STEPS_GATEWAY_KEY: `sgw_${'0'.repeat(43)}` });
+    const badKey = await run([], { STEPS_GATEWAY_KEY: `sgw_${'0'.repeat(43)}` });
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toBe('UNAUTHENTICATED: A valid API key is required: send it as "Authorization: Bearer <key>".\n');
-    const nowhere = await runExample('examples/agent-steps.ts', [], { STEPS_GATEWAY_URL: 'http://127.0.0.1:1/graphql' });
+    const nowhere = await run([], { STEPS_GATEWAY_URL: 'http://127.0.0.1:1/graphql' });
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toMatch(/^Cannot reach the gateway at http:\/\/127\.0\.0\.1:1\/graphql: is it running \(npm start\)\?/);
   });
@@ -98,20 +87,10 @@ describe("the README's client examples", () => {
     await t.close();
   });
 
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const file of ['examples/apollo.ts', 'examples/urql.ts']) {
     it(`shows ${file} as it is, which fetches two pages, sets feedback and reads an error code, without a warning`, async () => {
-      const source = readFileSync(file, 'utf8');
-      const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-      expect(blocks.filter((block) => block.startsWith(`// ${file}:`))).toEqual([source]);
-      const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, STEPS_GATEWAY_URL: server.url, STEPS_GATEWAY_KEY: tenant.key } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk) => (stdout += chunk));
-        child.stderr.on('data', (chunk) => (stderr += chunk));
-        child.on('exit', (code) => resolve({ code, stdout, stderr }));
-      });
+      expect(readmeCopiesOf(file)).toEqual([readFileSync(file, 'utf8')]);
+      const output = await runExample(file, server.url, tenant.key);
       expect(output.stderr).toBe('');
       expect(output.code).toBe(0);
       const [pages, feedback, refused] = output.stdout.trim().split('\n');

@@ -13,6 +13,7 @@ import { createTenant, insertMessage, insertMetrics, insertStep, insertTrace, ne
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { send, serve } from './helpers/http.ts';
 import { LETTA_SCHEMA } from './helpers/letta-schema.ts';
+import { readmeCopiesOf, runExample } from './helpers/process.ts';
 
 /** Ids as Letta makes them: a UUID of version 4, in lower case. */
 const lettaId = (prefix: string) => `${prefix}-${randomUUID()}`;
@@ -416,20 +417,9 @@ describe("Letta's client over a database a Letta server wrote", () => {
 describe("the README's Letta client example", () => {
   it('shows examples/letta-client.ts as it is, and it lists, reads messages, tags and reads an error', async () => {
     const { readFileSync } = await import('node:fs');
-    const { spawn } = await import('node:child_process');
     const file = 'examples/letta-client.ts';
-    const source = readFileSync(file, 'utf8');
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-    expect(blocks.filter((block) => block.startsWith(`// ${file}:`))).toEqual([source]);
-    const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, STEPS_GATEWAY_URL: `${server.base}/graphql`, STEPS_GATEWAY_KEY: tenant.key } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    expect(readmeCopiesOf(file)).toEqual([readFileSync(file, 'utf8')]);
+    const output = await runExample(file, `${server.base}/graphql`, tenant.key);
     expect(output.stderr).toBe('');
     expect(output.code).toBe(0);
     const [listed, messages, tagged, refused] = output.stdout.trim().split('\n');

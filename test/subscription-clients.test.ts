@@ -3,7 +3,6 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { print } from 'graphql';
 import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 import { createClient as createSseClient } from 'graphql-sse';
@@ -22,6 +21,7 @@ import { createLogger } from '../src/logger.ts';
 import { createTenant, insertStep } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serve } from './helpers/http.ts';
+import { readmeCopiesOf, runExample } from './helpers/process.ts';
 import { within } from './helpers/time.ts';
 
 /**
@@ -249,24 +249,14 @@ describe('urql 6 with graphcache', () => {
 });
 
 describe("the README's live examples", () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const file of ['examples/live.ts', 'examples/live-urql.ts']) {
     it(`shows ${file} as it is, which sees its own feedback come back as an event, and the list show it`, async () => {
-      const source = readFileSync(file, 'utf8');
-      const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-      expect(blocks.filter((block) => block.startsWith(`// ${file}:`))).toEqual([source]);
+      expect(readmeCopiesOf(file)).toEqual([readFileSync(file, 'utf8')]);
       const own = await createTenant(t.db, `Example ${file}`);
       // Steps written as Letta writes them, announced by the feed reader before the program starts.
       for (let i = 0; i < 3; i++) await insertStep(t.db, own.organizationId, { created_at: new Date(Date.now() - i * 1000).toISOString() });
       await within(5000, async () => (await t.db.sql.query(`SELECT 1 FROM gateway_step_event_heads WHERE organization_id = $1 AND seq = 3`, [own.organizationId])).length === 1);
-      const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, STEPS_GATEWAY_URL: server.url, STEPS_GATEWAY_KEY: own.key } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk) => (stdout += chunk));
-        child.stderr.on('data', (chunk) => (stderr += chunk));
-        child.on('exit', (code) => resolve({ code, stdout, stderr }));
-      });
+      const output = await runExample(file, server.url, own.key);
       expect(output.stderr).toBe('');
       expect(output.code).toBe(0);
       expect(output.stdout.trim()).toMatch(/^step-\S+: FEEDBACK event( \d+)?; the list shows tags \[.*"seen-live".*\]$/);

@@ -6,9 +6,10 @@ import pg from 'pg';
 
 import { buildMarks } from '../../src/db/step-events.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
-import { rssMb } from '../lib/memory.ts';
+import { cpuMs, rssMb } from '../lib/memory.ts';
 import { startPrivateRedis } from '../lib/private-redis.ts';
 import { MAIN_ORG } from './dataset.ts';
+import { startProcess } from './processes.ts';
 
 /**
  * Live updates under load (`npm run bench -- --events`): two gateway processes over the benchmark's database
@@ -42,8 +43,10 @@ export interface EventsReport {
   outOfOrder: number;
   errors: string[];
   rssMb: { peak: number[] };
-  /** What 1,000 idle subscriptions cost one process, in MB: resident memory and JavaScript heap. */
-  idle: { count: number; sse: { rssMb: number; heapMb: number }; ws: { rssMb: number; heapMb: number } };
+  /** CPU time each gateway process used per event delivered, over the load, in ms. */
+  cpuMsPerDelivery: number[];
+  /** What 1,000 idle subscriptions cost one process, in MB: resident memory and JavaScript heap; and what 1,000 idle SSE streams cost a bare node:http server. */
+  idle: { count: number; sse: { rssMb: number; heapMb: number }; ws: { rssMb: number; heapMb: number }; bareSse: { rssMb: number } };
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
@@ -115,15 +118,18 @@ async function heapMb(url: string): Promise<number> {
  * What `count` idle subscriptions over one transport cost a gateway process started for it (no load before,
  * so that nothing else is being collected): its resident memory and JavaScript heap, settled, before and after.
  */
-async function idleMemory(options: EventsOptions, env: Record<string, string>, transport: 'sse' | 'ws'): Promise<{ rssMb: number; heapMb: number }> {
-  const gateway = await options.start(env);
+async function idleMemory(options: EventsOptions, env: Record<string, string>, transport: 'sse' | 'ws', bare = false): Promise<{ rssMb: number; heapMb: number }> {
+  const gateway = bare
+    ? await startProcess(options.root, ['--import', 'tsx', 'scripts/bench/sse-baseline.ts'], {}, /sse baseline at (http:\/\/\S+)/)
+    : await options.start(env);
   await sleep(3000);
-  const before = { rss: await settled(() => rssMb(gateway.child.pid!)), heap: await settled(() => heapMb(gateway.url)) };
+  const heap = () => (bare ? NaN : heapMb(gateway.url));
+  const before = { rss: await settled(() => rssMb(gateway.child.pid!)), heap: await settled(heap) };
   const idle = subscribers(options.root, gateway.url, options.key, options.idle, 0, transport);
   await idle.ready;
   await until(async () => (await openSubscriptions(gateway.url)) >= options.idle, 60_000, `${options.idle} idle ${transport} subscriptions open`);
   await sleep(3000);
-  const after = { rss: await settled(() => rssMb(gateway.child.pid!)), heap: await settled(() => heapMb(gateway.url)) };
+  const after = { rss: await settled(() => rssMb(gateway.child.pid!)), heap: await settled(heap) };
   await idle.stop();
   const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
   gateway.child.kill('SIGTERM');
@@ -163,6 +169,7 @@ export async function runEvents(options: EventsOptions): Promise<EventsReport> {
   const peaks = replicas.map(() => 0);
   const sampler = setInterval(() => replicas.forEach((replica, i) => (peaks[i] = Math.max(peaks[i]!, rssMb(replica.child.pid!)))), 1000);
   const total = Math.round(options.rate * options.seconds);
+  const cpuBefore = replicas.map((replica) => cpuMs(replica.child.pid!));
   const startedAt = performance.now();
   const writes: Promise<void>[] = [];
   for (let n = 0; n < total; n++) {
@@ -185,6 +192,7 @@ export async function runEvents(options: EventsOptions): Promise<EventsReport> {
   const expected = committed.size * options.subscribers;
   const countOf = () => groups.reduce((sum, group) => sum + group.received.filter(([, , type, step]) => type === 'CREATED' && committed.has(step)).length, 0);
   await until(async () => countOf() >= expected, 15_000, 'every event delivered').catch((error: Error) => log(`events: ${error.message}`));
+  const cpuUsed = replicas.map((replica, i) => cpuMs(replica.child.pid!) - cpuBefore[i]!);
   await sleep(1000);
   clearInterval(sampler);
   await writer.end();
@@ -220,8 +228,10 @@ export async function runEvents(options: EventsOptions): Promise<EventsReport> {
     outOfOrder,
     errors: groups.flatMap((group) => group.errors).slice(0, 10),
     rssMb: { peak: peaks },
-    idle: { count: options.idle, sse: { rssMb: NaN, heapMb: NaN }, ws: { rssMb: NaN, heapMb: NaN } },
+    cpuMsPerDelivery: groups.map((group, i) => round((cpuUsed[i]! / Math.max(1, group.received.length)) * 1000) / 1000),
+    idle: { count: options.idle, sse: { rssMb: NaN, heapMb: NaN }, ws: { rssMb: NaN, heapMb: NaN }, bareSse: { rssMb: NaN } },
   };
+  log(`events: CPU per delivery, each process: ${report.cpuMsPerDelivery.map((ms) => `${ms} ms`).join(', ')}`);
   log(`events: ${report.load.deliveries} deliveries of ${committed.size} steps, p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms; lost ${lost}, repeated ${repeated}, out of order ${outOfOrder}`);
 
   for (const replica of replicas) {
@@ -232,7 +242,8 @@ export async function runEvents(options: EventsOptions): Promise<EventsReport> {
   if (options.idle > 0) {
     report.idle.sse = await idleMemory(options, env, 'sse');
     report.idle.ws = await idleMemory(options, env, 'ws');
-    log(`events: per 1,000 idle subscriptions: ${report.idle.sse.rssMb} MB RSS (${report.idle.sse.heapMb} MB heap) over SSE, ${report.idle.ws.rssMb} MB RSS (${report.idle.ws.heapMb} MB heap) over graphql-ws`);
+    report.idle.bareSse = { rssMb: (await idleMemory(options, env, 'sse', true)).rssMb };
+    log(`events: per 1,000 idle subscriptions: ${report.idle.sse.rssMb} MB RSS (${report.idle.sse.heapMb} MB heap) over SSE, ${report.idle.ws.rssMb} MB RSS (${report.idle.ws.heapMb} MB heap) over graphql-ws; a bare node:http server: ${report.idle.bareSse.rssMb} MB`);
   }
   await redis.stop();
   await forget();

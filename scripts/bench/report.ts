@@ -159,7 +159,8 @@ export function eventsSection(events: EventsReport, date: string): string {
     `| From a step's insert (committed) to its CREATED event at a subscriber: p50 / p95 / p99 / max | ${latencyMs.p50} / ${latencyMs.p95} / ${latencyMs.p99} / ${latencyMs.max} ms over ${number(load.deliveries)} deliveries | p99 under 1,000 ms: ${met(latencyMs.p99 < 1000)} |`,
     `| Events lost / repeated / out of order (counted per subscriber) | ${number(events.lost)} / ${number(events.repeated)} / ${number(events.outOfOrder)} | 0 / 0 / 0: ${met(events.lost + events.repeated + events.outOfOrder === 0)} |`,
     `| Gateway RSS, peak under that load (each process) | ${events.rssMb.peak.map((mb) => `${mb} MB`).join(', ')} | |`,
-    `| Memory per 1,000 idle subscriptions, each on a connection of its own (growth of a process started for it: resident / JavaScript heap) | SSE: ${events.idle.sse.rssMb} / ${events.idle.sse.heapMb} MB; graphql-ws: ${events.idle.ws.rssMb} / ${events.idle.ws.heapMb} MB (${number(events.idle.count)} opened) | |`,
+    `| Gateway CPU time per event delivered, reading the feed and the step included (each process) | ${events.cpuMsPerDelivery.map((ms) => `${ms} ms`).join(', ')} | |`,
+    `| Memory per 1,000 idle subscriptions, each on a connection of its own (growth of a process started for it: resident / JavaScript heap) | SSE: ${events.idle.sse.rssMb} / ${events.idle.sse.heapMb} MB; graphql-ws: ${events.idle.ws.rssMb} / ${events.idle.ws.heapMb} MB (${number(events.idle.count)} opened); a bare \`node:http\` server holding as many SSE streams: ${events.idle.bareSse.rssMb} MB | |`,
     `| The first reading over a database: every step marked | ${number(events.marks.steps)} steps in ${events.marks.seconds} s | |`,
     ...(events.errors.length > 0 ? ['', `Errors seen by subscribers: ${events.errors.map((error) => `\`${error}\``).join('; ')}`] : []),
   ].join('\n');

@@ -60,10 +60,21 @@ export function openPostgres(options: PostgresOptions): Database {
     ...runner(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // As pool.query does: a connection lost while in hand (between the transaction's statements, say) reports
+      // it through the next statement, not as an 'error' nobody listens to; and it is closed, not handed on.
+      let failed: Error | undefined;
+      const onError = (error: Error) => {
+        failed ??= error;
+      };
+      client.on('error', onError);
       try {
         return await inTransaction(client, work);
+      } catch (error) {
+        failed ??= error as Error;
+        throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(failed);
       }
     },
   };

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,4 +40,22 @@ export async function startGateway(env: Record<string, string | undefined>, impo
     });
   });
   return { child, url, base: url.replace(/\/graphql$/, ''), exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Runs a program of examples/ as `npm run example:*` does, against the gateway at `url` with `key`: its exit code and output. */
+export function runExample(file: string, url: string, key: string, args: string[] = [], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: root, env: { ...process.env, STEPS_GATEWAY_URL: url, STEPS_GATEWAY_KEY: key, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The README's `ts` blocks that show a file (they start with `// <file>:`): the file itself, once, where it is shown. */
+export function readmeCopiesOf(file: string): string[] {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((block) => block.startsWith(`// ${file}:`));
 }
