@@ -7,7 +7,7 @@ import { createClient } from 'graphql-sse';
 
 import { keys } from './generated/cache-config.ts';
 import schema from './generated/graphcache-schema.ts';
-import { GiveFeedbackDocument, NewestStepsDocument, StepEventsDocument, type StepEventsSubscription } from './generated/operations/graphql.ts';
+import { GiveFeedbackDocument, NewestStepsDocument, StepEventsCursorDocument, StepEventsDocument, type StepEventsSubscription } from './generated/operations/graphql.ts';
 
 const url = process.env.STEPS_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
 const key = process.env.STEPS_GATEWAY_KEY ?? readFileSync('.data/demo-api-key', 'utf8').trim();
@@ -44,14 +44,14 @@ const client = new Client({
   ],
 });
 
-// The newest steps, and the cursor of the latest event when they were read.
-const first = await client.query(NewestStepsDocument, { first: 10 }).toPromise();
-const newest = first.data?.steps.nodes[0];
-if (first.data === undefined || newest === undefined) throw new Error('No steps yet.');
+// Where the events stand, then the newest steps: every event after that cursor is what the list may miss.
+const cursor = (await client.query(StepEventsCursorDocument, {}, { requestPolicy: 'network-only' }).toPromise()).data?.stepEventsCursor;
+const newest = (await client.query(NewestStepsDocument, { first: 10 }).toPromise()).data?.steps.nodes[0];
+if (cursor === undefined || newest === undefined) throw new Error('No steps yet.');
 
 // Every event after that cursor, until this program's own feedback comes back.
 const seen = new Promise<string>((resolve) => {
-  const { unsubscribe } = client.subscription(StepEventsDocument, { after: first.data!.stepEventsCursor }).subscribe((result) => {
+  const { unsubscribe } = client.subscription(StepEventsDocument, { after: cursor }).subscribe((result) => {
     const event = result.data?.stepEvents;
     if (event?.type === 'FEEDBACK' && event.stepId === newest.id) {
       unsubscribe();
@@ -62,7 +62,7 @@ const seen = new Promise<string>((resolve) => {
 // Feedback from anyone (here, this program: it adds a tag, or takes it away when it is there).
 const tag = { [newest.tags.includes('seen-live') ? 'removeTags' : 'tags']: ['seen-live'] };
 await client.mutation(GiveFeedbackDocument, { input: { stepId: newest.id, ...tag } }).toPromise();
-const cursor = await seen;
+const received = await seen;
 const cached = await client.query(NewestStepsDocument, { first: 10 }, { requestPolicy: 'cache-only' }).toPromise();
-console.log(`${newest.id}: FEEDBACK event ${cursor}; the list shows tags ${JSON.stringify(cached.data?.steps.nodes.find((step) => step.id === newest.id)?.tags)}`);
+console.log(`${newest.id}: FEEDBACK event ${received}; the list shows tags ${JSON.stringify(cached.data?.steps.nodes.find((step) => step.id === newest.id)?.tags)}`);
 sse.dispose();

@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 import { typePolicies } from './generated/cache-config.ts';
-import { GiveFeedbackDocument, NewestStepsDocument, StepEventsDocument } from './generated/operations/graphql.ts';
+import { GiveFeedbackDocument, NewestStepsDocument, StepEventsCursorDocument, StepEventsDocument } from './generated/operations/graphql.ts';
 import possibleTypes from './generated/possible-types.ts';
 
 const url = process.env.STEPS_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
@@ -25,16 +25,16 @@ const client = new ApolloClient({
   cache: new InMemoryCache({ possibleTypes: possibleTypes.possibleTypes, typePolicies }),
 });
 
-// The newest steps, and the cursor of the latest event when they were read.
+// Where the events stand, then the newest steps: every event after that cursor is what the list may miss.
+const { data: cursor } = await client.query({ query: StepEventsCursorDocument, fetchPolicy: 'network-only' });
 const list = client.watchQuery({ query: NewestStepsDocument, variables: { first: 10 } });
 const watching = list.subscribe(() => {});
-const { data } = await list.refetch();
-const newest = data?.steps.nodes[0];
-if (data === undefined || newest === undefined) throw new Error('No steps yet.');
+const newest = (await list.refetch()).data?.steps.nodes[0];
+if (cursor === undefined || newest === undefined) throw new Error('No steps yet.');
 
-// Every event after that cursor. An event's step is written to the cache, so a new status or feedback shows in
-// the list by itself; a step that appears is put first in the list.
-const events = client.subscribe({ query: StepEventsDocument, variables: { after: data.stepEventsCursor } });
+// An event's step is written to the cache, so a new status or feedback shows in the list by itself; a step that
+// appears is put first in the list.
+const events = client.subscribe({ query: StepEventsDocument, variables: { after: cursor.stepEventsCursor } });
 const seen = new Promise<void>((resolve, reject) => {
   const subscription = events.subscribe({
     next: ({ data: event }) => {

@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -46,6 +46,9 @@ export function inSpan<T>(name: string, attributes: Record<string, string>, work
 const contexts = new WeakMap<Request, Context>();
 
 /** Runs `work` in the trace context of its request's span: for work done before execution (the key lookup). */
+/** Runs `work` outside any trace: what it does is no span's child. */
+export const untraced = <T>(work: () => T): T => context.with(ROOT_CONTEXT, work);
+
 export function inTraceContext<T>(request: Request, work: () => T): T {
   const active = contexts.get(request);
   return active === undefined ? work() : context.with(active, work);

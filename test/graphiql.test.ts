@@ -8,6 +8,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { seed } from '../src/db/seed.ts';
+import { createLocalBus } from '../src/events/bus.ts';
+import { createEventFeed } from '../src/events/feed.ts';
+import { createLogger } from '../src/logger.ts';
 import { createTenant } from './helpers/factories.ts';
 import { createTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serve } from './helpers/http.ts';
@@ -80,6 +83,7 @@ describe.runIf(available)(`GraphiQL in headless Chromium ${NEEDS_CHROMIUM}`, () 
   let browser: BrowserContext;
   let profile: string;
   let stepId: string;
+  let key: string;
 
   beforeAll(async () => {
     const database = (await createTestGateway()).database;
@@ -90,8 +94,11 @@ describe.runIf(available)(`GraphiQL in headless Chromium ${NEEDS_CHROMIUM}`, () 
       [tenant.organizationId],
     );
     stepId = newest!.id;
-    // The demo's set-up: GraphiQL opens with the key in its headers.
-    t = await createTestGateway({ database, graphiqlApiKey: tenant.key });
+    // The demo's set-up: GraphiQL opens with the key in its headers; the feed reader has read the database.
+    const bus = createLocalBus();
+    t = await createTestGateway({ database, graphiqlApiKey: tenant.key, events: { bus } });
+    await createEventFeed(database.db, bus, createLogger('silent'), { pollMs: 0, retentionMs: 3_600_000 }).readNow();
+    key = tenant.key;
     server = await serve(t.gateway);
     profile = await mkdtemp(path.join(tmpdir(), 'steps-gateway-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -123,5 +130,27 @@ describe.runIf(available)(`GraphiQL in headless Chromium ${NEEDS_CHROMIUM}`, () 
     await mkdir('test/artifacts', { recursive: true });
     await page.screenshot({ path: 'test/artifacts/graphiql.png' });
     expect(failed).toEqual([]);
+  }, 60_000);
+
+  it('runs a subscription over SSE and shows each event as it comes', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 30_000 });
+    // The query editor's text replaced, as a user pasting it would.
+    await page.locator('.graphiql-query-editor .monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('subscription LiveSteps { stepEvents { cursor type stepId step { tags } } }');
+    // GraphiQL reads the operation's name from the editor a moment after it changes.
+    await page.waitForTimeout(1000);
+    await page.locator('.graphiql-execute-button').click();
+    const subscribed = () => t.gateway.events.hub.size() === 1;
+    for (let waited = 0; !subscribed() && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(subscribed()).toBe(true);
+    // Feedback given elsewhere shows in the result pane.
+    await t.graphql(key, `mutation { setStepFeedback(input: { stepId: "${stepId}", tags: ["from-graphiql-test"] }) { step { id } } }`);
+    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('from-graphiql-test'), undefined, { timeout: 10_000 });
+    const result = await page.locator('.graphiql-response').innerText();
+    expect(result).toContain('"FEEDBACK"');
+    expect(result).toContain(stepId);
   }, 60_000);
 });

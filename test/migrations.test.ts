@@ -54,6 +54,7 @@ describe('migrations', () => {
       'gateway_feedback_versions_pkey',
       'gateway_idempotency_keys_pkey',
       'gateway_ix_api_keys_org',
+      'gateway_ix_feedback_entries_deleted_at_id',
       'gateway_ix_feedback_entries_org_commented',
       'gateway_ix_feedback_entries_org_name_score',
       'gateway_ix_feedback_entries_org_score',

@@ -99,6 +99,56 @@ describe('step events', () => {
     await stream.close();
   });
 
+  it('announces a deleted step to every subscription that takes DELETED, whatever its filter, and a step undeleted as CREATED', async () => {
+    const tenant = await createTenant(t.db, 'Deleted');
+    const step = await insertStep(t.db, tenant.organizationId, { agent_id: 'agent-a' });
+    await feed.readNow();
+    const everything = await open(tenant.key);
+    const filtered = await open(tenant.key, EVENTS, { filter: { agentId: 'agent-a' } });
+    const one = await open(tenant.key, STEP, { id: step });
+    await t.db.sql.query(`UPDATE steps SET is_deleted = true, updated_at = now() WHERE id = $1`, [step]);
+    await feed.readNow();
+    for (const stream of [everything, filtered]) {
+      expect((await stream.take()).result.data.stepEvents).toMatchObject({ cursor: '2', type: 'DELETED', stepId: step, step: null });
+    }
+    expect((await one.take()).result.data.step).toMatchObject({ type: 'DELETED', step: null });
+    // Read again: once.
+    await feed.readNow();
+    expect(await everything.quiet(100)).toBe(true);
+    await t.db.sql.query(`UPDATE steps SET is_deleted = false, updated_at = now() WHERE id = $1`, [step]);
+    await feed.readNow();
+    expect(summary(await everything.take())).toBe(`3 CREATED ${step}`);
+    expect(summary(await filtered.take())).toBe(`3 CREATED ${step}`);
+    // Resumed, the log gives the same.
+    const resumed = await open(tenant.key, EVENTS, { filter: { agentId: 'agent-a' }, after: '1' });
+    expect((await resumed.takeMany(2)).map(summary)).toEqual([`2 DELETED ${step}`, `3 CREATED ${step}`]);
+    await Promise.all([everything.close(), filtered.close(), one.close(), resumed.close()]);
+  });
+
+  it('announces a feedback entry deleted without the gateway knowing (its recording failed), when the feed is read', async () => {
+    const tenant = await createTenant(t.db, 'Entry deleted');
+    const step = await insertStep(t.db, tenant.organizationId);
+    await feed.readNow();
+    const submitted = await t.graphql(tenant.key, SUBMIT_FEEDBACK, { input: { stepId: step, name: 'accuracy', score: 1 } });
+    const stream = await open(tenant.key);
+    await t.db.sql.query(`UPDATE gateway_feedback_entries SET deleted_at = now() WHERE id = $1`, [submitted.body.data.submitStepFeedback.entry.id]);
+    await feed.readNow();
+    expect(summary(await stream.take())).toBe(`3 FEEDBACK ${step}`);
+    await stream.close();
+  });
+
+  it("ends, rather than keeps, the subscription of a client that takes no stream (406)", async () => {
+    const tenant = await createTenant(t.db, 'No stream');
+    const before = t.gateway.events.hub.size();
+    const response = await t.gateway.fetch(URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${tenant.key}` },
+      body: JSON.stringify({ query: EVENTS }),
+    });
+    expect(response.status).toBe(406);
+    await within(1000, async () => t.gateway.events.hub.size() === before);
+  });
+
   it("publishes the gateway's own feedback at once, without the feed, and the feed does not announce it again", async () => {
     const tenant = await createTenant(t.db, 'Own writes');
     const step = await insertStep(t.db, tenant.organizationId);
@@ -339,6 +389,8 @@ describe('subscription limits', () => {
     });
     await within(1000, async () => limited.gateway.events.hub.size() === 1);
     for (let i = 0; i < 6; i++) await limited.graphql(tenant.key, SET_FEEDBACK, { input: { stepId: step, tags: [`t${i}`] } });
+    // Its place is freed at once, though its client has not read the error yet.
+    expect(limited.gateway.events.hub.size()).toBe(0);
     const text = await response.text();
     const results = [...text.matchAll(/^data: (\{.*\})$/gm)].map((match) => JSON.parse(match[1]!));
     expect(results.at(-1).errors[0].extensions.code).toBe('SLOW_CONSUMER');

@@ -5,7 +5,8 @@ import { isoTime, isoTimeSql } from './keyset.ts';
  * What changed since a time: the "what changed since" reading of Letta's tables that the pre-aggregated
  * statistics (stats-tables.ts) and the step events (step-events.ts) are kept current by, written by any writer
  * (a Letta server above all), without triggers. It reads along the `(updated_at, id)` indexes the migrations
- * add, and relies on what Letta does on every write: set `updated_at` to the time of its transaction (`now()`).
+ * add (and `(deleted_at, id)` for the deletions of feedback entries), and relies on what Letta does on every
+ * write: set `updated_at` to the time of its transaction (`now()`).
  *
  * A transaction's rows carry the time it began, but become visible when it commits: a row can appear with a
  * time earlier than rows already read. Each read therefore starts `OVERLAP_MS` before the time the previous one
@@ -18,13 +19,15 @@ import { isoTime, isoTimeSql } from './keyset.ts';
 /** How far before the time reached each read starts again. */
 export const OVERLAP_MS = 10_000;
 
-/** The tables a reading can watch, each with the column that leads from a row to its step. */
+/** What a reading can watch: a table, the time its rows changed at, and the column that leads to their step. */
 const SOURCES = {
-  steps: 'id',
-  step_metrics: 'id',
-  messages: 'step_id',
-  provider_traces: 'step_id',
-  gateway_feedback_entries: 'step_id',
+  steps: { table: 'steps', at: 'updated_at', step: 'id' },
+  step_metrics: { table: 'step_metrics', at: 'updated_at', step: 'id' },
+  messages: { table: 'messages', at: 'updated_at', step: 'step_id' },
+  provider_traces: { table: 'provider_traces', at: 'updated_at', step: 'step_id' },
+  gateway_feedback_entries: { table: 'gateway_feedback_entries', at: 'updated_at', step: 'step_id' },
+  // An entry's deletion leaves its `updated_at` (the time of its current version) as it was.
+  gateway_feedback_entries_deleted: { table: 'gateway_feedback_entries', at: 'deleted_at', step: 'step_id' },
 } as const;
 
 export type FeedSource = keyof typeof SOURCES;
@@ -74,10 +77,12 @@ export async function changesAfter(
   limit: number,
   sources: readonly FeedSource[] = STEP_SOURCES,
 ): Promise<Changes> {
-  const bound = after === null ? 'TRUE' : `(t.updated_at, t.id) > ($1::timestamptz, $2::text)`;
-  const read = (table: FeedSource) =>
-    `(SELECT '${table}' AS source, t.id, t.${SOURCES[table]} AS step_id, t.updated_at FROM ${table} t
-       WHERE t.updated_at IS NOT NULL AND ${bound} ORDER BY t.updated_at, t.id LIMIT ${Number(limit)})`;
+  const read = (source: FeedSource) => {
+    const { table, at, step } = SOURCES[source];
+    const bound = after === null ? 'TRUE' : `(t.${at}, t.id) > ($1::timestamptz, $2::text)`;
+    return `(SELECT '${source}' AS source, t.id, t.${step} AS step_id, t.${at} AS updated_at FROM ${table} t
+       WHERE t.${at} IS NOT NULL AND ${bound} ORDER BY t.${at}, t.id LIMIT ${Number(limit)})`;
+  };
   const rows = await sql.query<ChangedRow>(
     `SELECT c.source, c.id, c.step_id AS "stepId", ${isoTimeSql('c.updated_at')} AS at FROM (${sources.map(read).join(' UNION ALL ')}) AS c
       ORDER BY c.updated_at, c.id LIMIT ${Number(limit)}`,

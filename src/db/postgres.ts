@@ -79,10 +79,15 @@ export function openPostgres(options: PostgresOptions): Database {
     },
   };
 
-  /** A connection of its own, with the pool's settings; TCP keep-alives notice a server that went away. */
+  /**
+   * A connection of its own, with the pool's settings. TCP keep-alives on both ends notice a peer that went
+   * away without a word (a host down, a network cut) within about 15 s: the server then ends the session, and
+   * what it held (the feed reader's lock) goes to another replica.
+   */
   async function session() {
     const client = new pg.Client({
       connectionString: options.url,
+      options: '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3',
       connectionTimeoutMillis: options.connectionTimeoutMs,
       statement_timeout: options.statementTimeoutMs,
       application_name: `${options.applicationName ?? 'steps-gateway'} session`,

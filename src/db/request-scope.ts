@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-import { inTraceContext } from '../tracing.ts';
+import { inTraceContext, untraced } from '../tracing.ts';
 
 /**
  * What the database layer knows of the request it works for: the signal that ends it (its deadline, or the
@@ -46,4 +46,12 @@ export function inRequestScope<T>(request: Request, work: () => T, options: { bo
   if (scope === undefined) return inTraceContext(request, work);
   const own: RequestScope = options.bookkeeping === true ? { ...scope, mayHaveWritten: false } : scope;
   return inTraceContext(request, () => requestScope.run(own, work));
+}
+
+/**
+ * Runs `work` as no request's: for work a request sets off that must not share its deadline, cancellation or
+ * trace (the delivery of an event a write published to every subscriber).
+ */
+export function outsideRequests<T>(work: () => T): T {
+  return requestScope.exit(() => untraced(work));
 }

@@ -18,7 +18,7 @@ import { visibleTo } from './tenancy.ts';
  * finds an earlier one.
  */
 
-export const STEP_EVENT_TYPES = ['CREATED', 'UPDATED', 'FEEDBACK'] as const;
+export const STEP_EVENT_TYPES = ['CREATED', 'UPDATED', 'FEEDBACK', 'DELETED'] as const;
 export type StepEventType = (typeof STEP_EVENT_TYPES)[number];
 
 export interface StepEventRecord {
@@ -61,8 +61,10 @@ const FEEDBACK_DIGEST = `md5(row(
        FROM gateway_feedback_entries e WHERE e.step_id = s.id AND e.organization_id = s.organization_id)
   )::text)::uuid`;
 
-/** The steps that have events: of an organization (a step of none is visible to no request) and not deleted. */
-const LIVE = 'NOT s.is_deleted AND s.organization_id IS NOT NULL';
+/** The steps that have events: of an organization (a step of none is visible to no request). */
+const OWNED = 's.organization_id IS NOT NULL';
+/** The steps marked when events start: those not deleted. */
+const LIVE = `NOT s.is_deleted AND ${OWNED}`;
 const DIGESTED = `steps s LEFT JOIN step_metrics sm ON sm.id = s.id`;
 
 export type EventsStatus = 'empty' | 'building' | 'ready';
@@ -116,40 +118,44 @@ export async function buildMarks(sql: SqlRunner): Promise<number> {
 
 /**
  * Locks the head rows of the organizations of some steps, in the order of their ids (every recorder locks in
- * that order), creating those that do not exist; none when events are not recorded yet (no marks built).
+ * that order), creating those that do not exist, and returns them; none when events are not recorded yet (no
+ * marks built).
  */
 const LOCK_HEADS = `
   INSERT INTO gateway_step_event_heads (organization_id, seq)
   SELECT DISTINCT s.organization_id, 0 FROM steps s
-   WHERE s.id = ANY($1::text[]) AND ${LIVE} AND EXISTS (SELECT 1 FROM gateway_events_state st WHERE st.id = 1 AND st.status = 'ready')
+   WHERE s.id = ANY($1::text[]) AND ${OWNED} AND EXISTS (SELECT 1 FROM gateway_events_state st WHERE st.id = 1 AND st.status = 'ready')
    ORDER BY 1
   ON CONFLICT (organization_id) DO UPDATE SET seq = gateway_step_event_heads.seq
   RETURNING organization_id`;
 
 /**
- * Compares some steps with their marks and records an event for each difference (CREATED for a step without
- * a mark; else UPDATED when what it serves changed, FEEDBACK when its feedback did; both may), numbered after
- * its organization's head, in the order the steps changed; moves the marks and the heads. Run after LOCK_HEADS,
- * in its transaction: its snapshot then holds every event recorded before.
+ * Compares some steps of the organizations whose heads are locked with their marks and records an event for
+ * each difference: CREATED for a step without a mark (or whose mark says deleted); else UPDATED when what it
+ * serves changed, FEEDBACK when its feedback did (both may); DELETED for a step deleted since its mark. They
+ * are numbered after the organization's head, in the order the steps changed; the marks and the heads move.
+ * Run after LOCK_HEADS, in its transaction: its snapshot then holds every event recorded before.
  */
 const RECORD = `
   WITH cur AS (
-    SELECT s.id, s.organization_id, s.updated_at, ${SERVED_DIGEST} AS served, ${FEEDBACK_DIGEST} AS feedback
-      FROM ${DIGESTED} WHERE s.id = ANY($1::text[]) AND ${LIVE}),
+    SELECT s.id, s.organization_id, s.updated_at, s.is_deleted AS deleted, ${SERVED_DIGEST} AS served, ${FEEDBACK_DIGEST} AS feedback
+      FROM ${DIGESTED} WHERE s.id = ANY($1::text[]) AND s.organization_id = ANY($2::text[])),
   changed AS (
-    SELECT c.*, k.step_id IS NULL AS created, k.served IS DISTINCT FROM c.served AS served_changed, k.feedback IS DISTINCT FROM c.feedback AS feedback_changed
+    SELECT c.*, k.step_id IS NULL OR k.deleted AS appeared, k.served IS DISTINCT FROM c.served AS served_changed, k.feedback IS DISTINCT FROM c.feedback AS feedback_changed
       FROM cur c LEFT JOIN gateway_step_marks k ON k.step_id = c.id
-     WHERE k.step_id IS NULL OR k.served <> c.served OR k.feedback <> c.feedback),
+     WHERE CASE WHEN c.deleted THEN k.step_id IS NOT NULL AND NOT k.deleted
+                ELSE k.step_id IS NULL OR k.deleted OR k.served <> c.served OR k.feedback <> c.feedback END),
   marked AS (
-    INSERT INTO gateway_step_marks (step_id, served, feedback) SELECT id, served, feedback FROM changed
-    ON CONFLICT (step_id) DO UPDATE SET served = excluded.served, feedback = excluded.feedback),
+    INSERT INTO gateway_step_marks (step_id, served, feedback, deleted) SELECT id, served, feedback, deleted FROM changed
+    ON CONFLICT (step_id) DO UPDATE SET served = excluded.served, feedback = excluded.feedback, deleted = excluded.deleted),
   happened AS (
     SELECT ch.organization_id, ch.id AS step_id, k.type,
            row_number() OVER (PARTITION BY ch.organization_id ORDER BY ch.updated_at NULLS FIRST, ch.id, k.ord) AS n
-      FROM changed ch CROSS JOIN LATERAL (VALUES ('CREATED', 0), ('UPDATED', 1), ('FEEDBACK', 2)) AS k(type, ord)
-     WHERE CASE k.type WHEN 'CREATED' THEN ch.created
-                       WHEN 'UPDATED' THEN NOT ch.created AND ch.served_changed
-                       ELSE NOT ch.created AND ch.feedback_changed END),
+      FROM changed ch CROSS JOIN LATERAL (VALUES ('CREATED', 0), ('UPDATED', 1), ('FEEDBACK', 2), ('DELETED', 3)) AS k(type, ord)
+     WHERE CASE k.type WHEN 'DELETED' THEN ch.deleted
+                       WHEN 'CREATED' THEN NOT ch.deleted AND ch.appeared
+                       WHEN 'UPDATED' THEN NOT ch.deleted AND NOT ch.appeared AND ch.served_changed
+                       ELSE NOT ch.deleted AND NOT ch.appeared AND ch.feedback_changed END),
   counts AS (SELECT organization_id, count(*) AS total FROM happened GROUP BY organization_id),
   heads AS (
     UPDATE gateway_step_event_heads h SET seq = h.seq + c.total FROM counts c WHERE h.organization_id = c.organization_id
@@ -166,15 +172,19 @@ const RECORD = `
 export const RECORD_BATCH = 500;
 
 /**
- * Records the events of whatever changed in some steps since their last events, in the transaction `tx`
- * (which it must be the first to lock heads in): see RECORD. Returns them by organization.
+ * Records the events of whatever changed in some steps since their last events, in the transaction `tx`, of
+ * which it must be the first statement: see RECORD. Returns them by organization.
  */
 export async function recordChangesIn(tx: Sql, stepIds: readonly string[]): Promise<StepEventBatch[]> {
   const ids = [...new Set(stepIds)];
   if (ids.length === 0) return [];
-  const locked = await tx.query(LOCK_HEADS, [ids]);
+  // The order of events rests on each statement seeing what committed before it: whatever the server's default.
+  await tx.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  const locked = await tx.query<{ organization_id: string }>(LOCK_HEADS, [ids]);
   if (locked.length === 0) return [];
-  const rows = await tx.query<StepEventRecord & { organizationId: string; prev: number }>(RECORD, [ids]);
+  // Only the organizations locked: a step moved to another meanwhile waits for the next recording.
+  const organizations = locked.map((row) => row.organization_id);
+  const rows = await tx.query<StepEventRecord & { organizationId: string; prev: number }>(RECORD, [ids, organizations]);
   const batches = new Map<string, StepEventBatch>();
   for (const { organizationId, prev, ...event } of rows) {
     let batch = batches.get(organizationId);
@@ -231,7 +241,8 @@ export interface LoggedEvent extends StepEventRecord {
 
 /**
  * Up to `limit` of an organization's events after `after`, in order, each with whether its step meets `where`
- * (conditions on a step `s`, stepConditions' shape) now; without `where`, whether it is visible.
+ * (conditions on a step `s`, stepConditions' shape) now; without `where`, each matches. A DELETED event matches
+ * whatever `where` says: a step that is gone cannot be checked against conditions.
  */
 export async function eventsAfter(db: Database, organizationId: string, after: number, limit: number, where?: Prisma.Sql): Promise<LoggedEvent[]> {
   const rows = await db.read<LoggedEvent>(Prisma.sql`
@@ -239,7 +250,7 @@ export async function eventsAfter(db: Database, organizationId: string, after: n
       SELECT e.seq, e.step_id, e.type, e.recorded_at FROM gateway_step_events e
        WHERE e.organization_id = ${organizationId} AND e.seq > ${after} ORDER BY e.seq LIMIT ${limit})
     SELECT page.seq::float8 AS seq, page.step_id AS "stepId", page.type, ${Prisma.raw(isoTimeSql('page.recorded_at'))} AS at,
-           EXISTS (SELECT 1 FROM steps s WHERE s.id = page.step_id AND ${where ?? visibleTo('s', organizationId)}) AS matches
+           ${where === undefined ? Prisma.sql`true` : Prisma.sql`(page.type = 'DELETED' OR EXISTS (SELECT 1 FROM steps s WHERE s.id = page.step_id AND ${where}))`} AS matches
       FROM page ORDER BY page.seq`);
   return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 
+import { outsideRequests } from '../db/request-scope.ts';
 import type { StepEventBatch } from '../db/step-events.ts';
 import { describeError, type Logger } from '../logger.ts';
 
@@ -22,7 +23,10 @@ export function createLocalBus(): EventBus {
   const listeners = new Set<(batch: StepEventBatch) => void>();
   return {
     publish(batches) {
-      for (const batch of batches) for (const listener of listeners) listener(batch);
+      // Delivered as no request's work: a write's events must not share its deadline or its cancellation.
+      outsideRequests(() => {
+        for (const batch of batches) for (const listener of listeners) listener(batch);
+      });
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -7,7 +7,6 @@ import {
   RECORD_BATCH,
   recordChangesIn,
   writeEventsState,
-  type StepEventBatch,
 } from '../db/step-events.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { EventBus } from './bus.ts';
@@ -88,15 +87,18 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
     return true;
   };
 
-  /** One reading: what changed since the watermark, recorded; then published. */
+  /**
+   * One reading: what changed since the watermark, a page at a time; each page's events recorded with the
+   * watermark moved past it, in one transaction (a few, for a page of many steps), then published. A backlog
+   * (the gateway down for a day while Letta wrote) is read and recorded in bounded steps, each kept.
+   */
   const read = async (sql: SqlRunner): Promise<void> => {
     const state = await readEventsState(sql);
     let position: FeedPosition | null = readingFrom(reached);
-    let next = reached;
-    const fresh: { key: string; at: string }[] = [];
-    const stepIds = new Set<string>();
     for (;;) {
       const changes = await changesAfter(sql, position, PAGE, ALL_SOURCES);
+      const fresh: { key: string; at: string }[] = [];
+      const stepIds = new Set<string>();
       for (const row of changes.rows) {
         const key = `${row.source}:${row.id}`;
         if (seen.get(key) === row.at) continue;
@@ -104,30 +106,29 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
         if (row.stepId !== null) stepIds.add(row.stepId);
       }
       position = changes.position;
+      // Never back, and never past the database's clock: a row a writer dated in the future must not hide the writes of now.
+      let next = reached;
       if (position !== null && (next === null || position.at > next)) next = position.at;
-      if (!changes.more) break;
-    }
-    // Never past the database's clock: a row a writer dated in the future must not hide the writes of now.
-    if (next !== null && next > state.now) next = state.now;
-    const ids = [...stepIds];
-    const batches: StepEventBatch[] = [];
-    for (let from = 0; from < ids.length || (from === 0 && next !== reached); from += RECORD_BATCH) {
-      const chunk = ids.slice(from, from + RECORD_BATCH);
-      const last = from + RECORD_BATCH >= ids.length;
-      batches.push(
-        ...(await sql.transaction(async (tx) => {
-          const recorded = await recordChangesIn(tx, chunk);
+      if (next !== null && next > state.now) next = state.now;
+      const ids = [...stepIds];
+      const chunks = Math.max(ids.length === 0 && next === reached ? 0 : 1, Math.ceil(ids.length / RECORD_BATCH));
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        const last = chunk === chunks - 1;
+        const batches = await sql.transaction(async (tx) => {
+          const recorded = await recordChangesIn(tx, ids.slice(chunk * RECORD_BATCH, (chunk + 1) * RECORD_BATCH));
           if (last) await writeEventsState(tx, 'ready', next);
           return recorded;
-        })),
-      );
+        });
+        bus.publish(batches);
+      }
+      // Rows count as seen once their events are recorded.
+      for (const { key, at } of fresh) seen.set(key, at);
+      reached = next;
+      if (!changes.more) break;
     }
-    // Rows count as seen once their events are recorded; those before the next reading's start are forgotten.
-    for (const { key, at } of fresh) seen.set(key, at);
-    reached = next;
+    // Those before the next reading's start are forgotten.
     const from = readingFrom(reached)?.at;
     if (from !== undefined) for (const [key, at] of seen) if (at < from) seen.delete(key);
-    bus.publish(batches);
   };
 
   const prune = async (sql: SqlRunner) => {

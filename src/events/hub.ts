@@ -130,6 +130,8 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
       if (this.finished || this.terminal !== undefined) return;
       this.terminal = error;
       this.pending = [];
+      // Out of its organization and its key's count at once, whether or not its client ever takes the error.
+      this.detach();
       this.signal();
     }
 
@@ -175,6 +177,8 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
     /** One page of the log after the position, with the subscription's conditions as they hold now. */
     private async catchUp() {
       const organization = this.organization;
+      // What was delivered before the read began was committed before it: the read sees it, unless it is gone.
+      const delivered = organization.head;
       let page;
       try {
         page = await eventsAfter(db, organization.id, this.position, LOG_PAGE, this.request.conditions?.at(new Date()));
@@ -185,8 +189,9 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
         return;
       }
       if (this.finished || this.terminal !== undefined || this.mode !== 'catching-up') return;
-      // Events are numbered without gaps: a gap is events deleted for their age.
-      if (page.length > 0 && page[0]!.seq !== this.position + 1) {
+      // Events are numbered without gaps: a gap, or nothing where the head says there is more, is events deleted
+      // for their age.
+      if (page.length > 0 ? page[0]!.seq !== this.position + 1 : this.position < delivered) {
         this.end(expired());
         return;
       }
@@ -206,8 +211,15 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
       this.finished = true;
       this.pending = [];
       this.signal();
+      this.detach();
+    }
+
+    private detached = false;
+    private detach() {
+      if (this.detached) return;
+      this.detached = true;
       this.organization.subscribers.delete(this);
-      if (this.organization.subscribers.size === 0) organizations.delete(this.organization.id);
+      if (this.organization.subscribers.size === 0 && organizations.get(this.organization.id) === this.organization) organizations.delete(this.organization.id);
       release(this.request.apiKeyId);
     }
   }
@@ -258,7 +270,8 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
       for (const event of fresh) {
         if (event.seq <= subscriber.position) continue;
         subscriber.position = event.seq;
-        if (subscriber.wants(event) && (met === undefined || met.has(event.stepId))) subscriber.give({ event, loaders });
+        // A deleted step can no longer be checked against conditions: its event reaches every subscription that wants it.
+        if (subscriber.wants(event) && (met === undefined || event.type === 'DELETED' || met.has(event.stepId))) subscriber.give({ event, loaders });
       }
     }
   };
@@ -346,7 +359,11 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
           if (request.after > head) throw badUserInput('"after" is not the cursor of an event of your organization.', 'after');
           if (request.after < head && (oldest === null || oldest > request.after + 1)) throw expired();
         }
-        const organization = await organizationOf(request.organizationId);
+        let organization = await organizationOf(request.organizationId);
+        // The entry may have gone with its last subscriber while this one waited: put back, or the current one.
+        const current = organizations.get(request.organizationId);
+        if (current === undefined) organizations.set(request.organizationId, organization);
+        else organization = current;
         const subscription = new Subscription(organization, request);
         organization.subscribers.add(subscription);
         return subscription;

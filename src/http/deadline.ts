@@ -50,9 +50,19 @@ export function requestDeadline(db: Database, timeoutMs: number, logger: Logger,
       setRequestHandler(
         (req, serverContext) =>
           new Promise<Response>((resolve, reject) => {
-            if (deadline.signal.aborted) return resolve(timedOut());
-            deadline.signal.addEventListener('abort', () => resolve(timedOut()), { once: true });
-            requestScope.run(scope, async () => requestHandler(req, serverContext)).then(resolve, reject);
+            let answered = false;
+            const answer = (response: Response) => {
+              answered = true;
+              resolve(response);
+            };
+            if (deadline.signal.aborted) return answer(timedOut());
+            deadline.signal.addEventListener('abort', () => answer(timedOut()), { once: true });
+            requestScope.run(scope, async () => requestHandler(req, serverContext)).then((response) => {
+              // Answered already (the deadline, the client gone): a response made after, such as a subscription's
+              // stream, is read by no one and ends here.
+              if (answered) void response.body?.cancel().catch(() => {});
+              else answer(response);
+            }, reject);
           }),
       );
     },

@@ -70,6 +70,8 @@ export function graphiql(options: GraphiqlOptions): Plugin {
   const html = renderGraphiQL({
     title: 'steps-gateway',
     defaultQuery: DEFAULT_QUERY,
+    // GraphiQL sends subscriptions (over SSE) as GETs: the page, same-origin script, proves it is no cross-site form.
+    additionalHeaders: { 'x-graphql-yoga-csrf': '1' },
     ...(options.apiKey !== undefined ? { headers: JSON.stringify({ Authorization: `Bearer ${options.apiKey}` }, null, 2) } : {}),
   });
   const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;

@@ -1,6 +1,8 @@
 import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
+import type { ErrorCode } from '../error-codes.ts';
+import { UNEXPECTED } from './responses.ts';
 import { deliveredCursor } from '../schema/step-event.ts';
 
 /** Set on the response of a subscription's stream (not on a single result sent as SSE): see http/websocket.ts. */
@@ -29,11 +31,23 @@ export function subscriptionStreams(keepAliveMs: number): Plugin {
     },
     onResultProcess({ request, result, setResultProcessor }) {
       if (!isAsyncIterable(result)) return;
-      const accept = request.headers.get('accept') ?? '';
-      if (!/(^|[\s,])text\/event-stream\s*(;|,|$)/i.test(accept)) return;
+      // A subscription's events go to a client that takes a stream; for one that does not (406), the
+      // subscription it started ends here rather than holding its place.
+      if (!acceptsEventStream(request)) {
+        void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+        return;
+      }
       setResultProcessor((stream, fetchAPI) => eventStream(stream as AsyncIterable<ExecutionResult>, fetchAPI, keepAliveMs), 'text/event-stream');
     },
   };
+}
+
+// Whether a request takes an SSE stream: text/event-stream, any text, or anything (as a request without Accept does).
+function acceptsEventStream(request: Request): boolean {
+  return (request.headers.get('accept') ?? '*/*')
+    .split(',')
+    .map((part) => part.split(';')[0]!.trim().toLowerCase())
+    .some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*');
 }
 
 /** A result as it is sent: errors as JSON, without what only the server uses (`http`). */
@@ -48,57 +62,55 @@ function serialize(result: ExecutionResult): string {
   return JSON.stringify({ ...result, ...(errors !== undefined ? { errors } : {}), extensions: Object.keys(ownExtensions).length > 0 ? ownExtensions : undefined });
 }
 
+/** The last result of a stream that failed: the error masked, as every unexpected error is. */
+const FAILED = JSON.stringify({ errors: [{ message: UNEXPECTED, extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies ErrorCode } }] });
+
 function eventStream(results: AsyncIterable<ExecutionResult>, fetchAPI: { ReadableStream: typeof ReadableStream; Response: typeof Response; TextEncoder: typeof TextEncoder }, keepAliveMs: number): Response {
   const encoder = new fetchAPI.TextEncoder();
   const iterator = results[Symbol.asyncIterator]();
   let keepAlive: NodeJS.Timeout | undefined;
   let ended = false;
-  /** Resolves when the client has read what was sent, and wants more. */
-  let wanted: (() => void) | undefined;
   const end = () => {
     ended = true;
     clearInterval(keepAlive);
-    wanted?.();
   };
-  // Results are pushed as the client takes them, rather than pulled: a pull waiting for the next event would
-  // hold a client's going away until that event came.
+  // Pulled: the next event is taken from the subscription only when the client has read what was sent, so
+  // that a client reading slower than events come leaves them waiting in the subscription, which bounds them
+  // (SUBSCRIPTION_BUFFER). A client that goes away cancels the stream, which ends the subscription at once.
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
       // Some browsers wait for a first byte before they hand the response over.
       controller.enqueue(encoder.encode(':\n\n'));
       keepAlive = setInterval(() => {
-        if (controller.desiredSize === null) clearInterval(keepAlive);
-        else if (controller.desiredSize > 0) controller.enqueue(encoder.encode(':\n\n'));
+        if (ended) clearInterval(keepAlive);
+        else controller.enqueue(encoder.encode(':\n\n'));
       }, keepAliveMs);
-      void (async () => {
-        try {
-          while (!ended) {
-            if ((controller.desiredSize ?? 0) <= 0) {
-              await new Promise<void>((resolve) => (wanted = resolve));
-              wanted = undefined;
-              continue;
-            }
-            const { done, value } = await iterator.next();
-            if (ended) return;
-            if (value != null) {
-              const cursor = (value.extensions as { cursor?: unknown } | undefined)?.cursor;
-              const id = typeof cursor === 'string' ? `id: ${cursor}\n` : '';
-              controller.enqueue(encoder.encode(`${id}event: next\ndata: ${serialize(value)}\n\n`));
-            }
-            if (done) {
-              end();
-              controller.enqueue(encoder.encode('event: complete\ndata:\n\n'));
-              controller.close();
-            }
-          }
-        } catch (error) {
-          end();
-          controller.error(error);
-        }
-      })();
     },
-    pull() {
-      wanted?.();
+    async pull(controller) {
+      if (ended) return;
+      let text: string;
+      let done = false;
+      try {
+        const next = await iterator.next();
+        done = next.done === true;
+        const value = next.value as ExecutionResult | undefined;
+        const cursor = (value?.extensions as { cursor?: unknown } | undefined)?.cursor;
+        text = value == null ? '' : `${typeof cursor === 'string' ? `id: ${cursor}\n` : ''}event: next\ndata: ${serialize(value)}\n\n`;
+      } catch {
+        // Ended for the client, with the masked error as its last result (the error was reported by the
+        // plugins that saw it), rather than left open without a word.
+        text = `event: next\ndata: ${FAILED}\n\n`;
+        done = true;
+        void iterator.return?.();
+      }
+      if (ended) return;
+      if (done) {
+        end();
+        controller.enqueue(encoder.encode(`${text}event: complete\ndata:\n\n`));
+        controller.close();
+      } else if (text !== '') {
+        controller.enqueue(encoder.encode(text));
+      }
     },
     async cancel() {
       end();

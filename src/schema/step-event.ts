@@ -26,6 +26,11 @@ export const StepEventTypeEnum = builder.enumType('StepEventType', {
       description: 'Something the step serves changed: its status, stop reason, tokens, error or any other field, its metrics, messages or trace.',
     },
     FEEDBACK: { value: 'FEEDBACK', description: 'Its feedback, tags or feedback entries changed.' },
+    DELETED: {
+      value: 'DELETED',
+      description:
+        'The step was deleted: its `step` is null. It reaches every subscription that takes this type, whatever its filter (a step that is gone can no longer be checked against one).',
+    },
   } as const,
 });
 
@@ -43,7 +48,7 @@ const StepEventObject = builder.objectRef<StepEventRecord>('StepEvent').implemen
     step: t.field({
       type: StepType,
       nullable: true,
-      description: 'The step as it is when the event is delivered (read afresh for each delivery). Null if it was deleted since.',
+      description: 'The step as it is when the event is delivered (read afresh for each delivery). Null once it is deleted.',
       resolve: (event, _args, ctx, info) => ctx.loaders.stepById.load(event.stepId, fieldsSelected(info, 'Step')),
     }),
   }),
@@ -90,7 +95,7 @@ const SUBSCRIPTION_COST = 10;
 builder.queryField('stepEventsCursor', (t) =>
   t.string({
     description:
-      "The cursor of your organization's latest step event. Read it before (or with) a list, then subscribe with `after` set to it: nothing that happens after the list was read is missed (an event from just before may come again; applying it again changes nothing).",
+      "The cursor of your organization's latest step event. Read it before a list (in a request of its own), then subscribe with `after` set to it: nothing that happens after the list was read is missed (an event from just before may come too; applying it again changes nothing).",
     resolve: async (_root, _args, ctx) => {
       requireKey(ctx);
       return String((await eventHeads(ctx.db.sql, [ctx.organizationId])).get(ctx.organizationId) ?? 0);

@@ -50,7 +50,8 @@ export function corsPolicy(security: Pick<SecurityConfig, 'corsOrigins' | 'corsC
       credentials: security.corsCredentials,
       // PATCH for Letta's feedback route.
       methods: ['GET', 'POST', 'PATCH'],
-      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', 'idempotency-key', ...CSRF_HEADERS],
+      // last-event-id: an SSE client resuming a subscription.
+      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', 'idempotency-key', 'last-event-id', ...CSRF_HEADERS],
       exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
       maxAge: 600,
     };

@@ -12,14 +12,16 @@
 CREATE INDEX IF NOT EXISTS "gateway_ix_messages_updated_at_id" ON "messages" ("updated_at", "id") INCLUDE ("step_id");
 CREATE INDEX IF NOT EXISTS "gateway_ix_provider_traces_updated_at_id" ON "provider_traces" ("updated_at", "id") INCLUDE ("step_id");
 CREATE INDEX IF NOT EXISTS "gateway_ix_feedback_entries_updated_at_id" ON "gateway_feedback_entries" ("updated_at", "id") INCLUDE ("step_id");
+CREATE INDEX IF NOT EXISTS "gateway_ix_feedback_entries_deleted_at_id" ON "gateway_feedback_entries" ("deleted_at", "id") INCLUDE ("step_id") WHERE "deleted_at" IS NOT NULL;
 
 -- What each step was like when its last event was recorded: a digest of what it serves (its row, metrics,
--- messages and traces) and of its feedback (feedback, tags and feedback entries). A step without a mark has
--- had no event: its first is CREATED.
+-- messages and traces) and of its feedback (feedback, tags and feedback entries), and whether it was deleted.
+-- A step without a mark has had no event: its first is CREATED.
 CREATE TABLE IF NOT EXISTS "gateway_step_marks" (
   "step_id"  TEXT NOT NULL,
   "served"   UUID NOT NULL,
   "feedback" UUID NOT NULL,
+  "deleted"  BOOLEAN NOT NULL DEFAULT false,
   CONSTRAINT "gateway_step_marks_pkey" PRIMARY KEY ("step_id")
 );
 
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS "gateway_step_events" (
   "type"            TEXT NOT NULL,
   "recorded_at"     TIMESTAMPTZ(6) NOT NULL,
   CONSTRAINT "gateway_step_events_pkey" PRIMARY KEY ("organization_id", "seq"),
-  CONSTRAINT "gateway_step_events_type" CHECK ("type" IN ('CREATED', 'UPDATED', 'FEEDBACK'))
+  CONSTRAINT "gateway_step_events_type" CHECK ("type" IN ('CREATED', 'UPDATED', 'FEEDBACK', 'DELETED'))
 );
 CREATE INDEX IF NOT EXISTS "gateway_ix_step_events_recorded_at" ON "gateway_step_events" ("recorded_at");
 
