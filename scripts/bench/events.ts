@@ -228,7 +228,7 @@ export async function runEvents(options: EventsOptions): Promise<EventsReport> {
     outOfOrder,
     errors: groups.flatMap((group) => group.errors).slice(0, 10),
     rssMb: { peak: peaks },
-    cpuMsPerDelivery: groups.map((group, i) => round((cpuUsed[i]! / Math.max(1, group.received.length)) * 1000) / 1000),
+    cpuMsPerDelivery: groups.map((group, i) => Math.round((cpuUsed[i]! / Math.max(1, group.received.length)) * 10_000) / 10_000),
     idle: { count: options.idle, sse: { rssMb: NaN, heapMb: NaN }, ws: { rssMb: NaN, heapMb: NaN }, bareSse: { rssMb: NaN } },
   };
   log(`events: CPU per delivery, each process: ${report.cpuMsPerDelivery.map((ms) => `${ms} ms`).join(', ')}`);
