@@ -182,7 +182,7 @@ async function main() {
     lifecycle.draining = true;
     const started = Date.now();
     logger.info('draining', { signal, inFlight, subscriptions: gateway.events.hub.size(), graceMs: config.shutdownGraceMs });
-    void gateway.events.close();
+    const closingEvents = gateway.events.close();
     gateway.webSockets.close();
     const finish = (cutOff: boolean) => {
       clearInterval(poll);
@@ -192,7 +192,7 @@ async function main() {
       server.close();
       server.closeAllConnections();
       Promise.all([
-        Promise.all([stats.stop(), feed.stop()])
+        Promise.all([stats.stop(), feed.stop(), closingEvents])
           .then(() => bus.close())
           .then(() => redis?.disconnect())
           .then(() => db.close()),

@@ -56,6 +56,7 @@ describe('the change feed', () => {
     });
     const from = { at: '2026-05-03T00:00:00.500000Z', id: '' };
     const all = await changesAfter(t.db.sql, from, 100, ALL_SOURCES);
+    expect(all.rows.every((row) => /^\d+$/.test(row.version))).toBe(true);
     expect(all.rows.map((row) => [row.source, row.id, row.stepId])).toEqual([
       ['messages', message, step],
       ['provider_traces', trace, step],

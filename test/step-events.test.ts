@@ -130,6 +130,7 @@ describe('step events', () => {
     const step = await insertStep(t.db, tenant.organizationId);
     await feed.readNow();
     const submitted = await t.graphql(tenant.key, SUBMIT_FEEDBACK, { input: { stepId: step, name: 'accuracy', score: 1 } });
+    await t.gateway.events.recorded();
     const stream = await open(tenant.key);
     await t.db.sql.query(`UPDATE gateway_feedback_entries SET deleted_at = now() WHERE id = $1`, [submitted.body.data.submitStepFeedback.entry.id]);
     await feed.readNow();
@@ -147,6 +148,18 @@ describe('step events', () => {
     });
     expect(response.status).toBe(406);
     await within(1000, async () => t.gateway.events.hub.size() === before);
+  });
+
+  it('announces a second change made within the same tick of the clock (the same updated_at)', async () => {
+    const tenant = await createTenant(t.db, 'Same tick');
+    const stream = await open(tenant.key);
+    const step = await insertStep(t.db, tenant.organizationId, { status: 'PENDING' });
+    await feed.readNow();
+    expect(summary(await stream.take())).toBe(`1 CREATED ${step}`);
+    await t.db.sql.query(`UPDATE steps SET status = 'SUCCESS', updated_at = updated_at WHERE id = $1`, [step]);
+    await feed.readNow();
+    expect(summary(await stream.take())).toBe(`2 UPDATED ${step}`);
+    await stream.close();
   });
 
   it("publishes the gateway's own feedback at once, without the feed, and the feed does not announce it again", async () => {
@@ -179,7 +192,10 @@ describe('step events', () => {
     const b = await insertStep(t.db, tenant.organizationId, { agent_id: 'agent-b', status: 'SUCCESS' });
     await feed.readNow();
     // Delivered (the filter checked) before the step changes again.
-    expect((await created.takeMany(2)).map(summary).sort()).toEqual([`1 CREATED ${a}`, `2 CREATED ${b}`].sort());
+    // Written within one reading: numbered in the order of their ids where their times are equal.
+    const both = (await created.takeMany(2)).map(({ result }) => result.data.stepEvents);
+    expect(both.map((event) => [event.cursor, event.type])).toEqual([['1', 'CREATED'], ['2', 'CREATED']]);
+    expect(both.map((event) => event.stepId).sort()).toEqual([a, b].sort());
     await setStatus(a, 'SUCCESS');
     await feed.readNow();
     expect(summary(await successes.take())).toBe(`3 UPDATED ${a}`);
@@ -229,6 +245,7 @@ describe('step events', () => {
     await first.close();
     // Missed while away: a feedback through the gateway, a change by SQL, a new step.
     await t.graphql(tenant.key, SET_FEEDBACK, { input: { stepId: steps[0], feedback: 'POSITIVE' } });
+    await t.gateway.events.recorded();
     await setStatus(steps[1]!, 'FAILED');
     await feed.readNow();
     const third = await insertStep(t.db, tenant.organizationId);
@@ -388,7 +405,11 @@ describe('subscription limits', () => {
       body: JSON.stringify({ query: EVENTS }),
     });
     await within(1000, async () => limited.gateway.events.hub.size() === 1);
-    for (let i = 0; i < 6; i++) await limited.graphql(tenant.key, SET_FEEDBACK, { input: { stepId: step, tags: [`t${i}`] } });
+    for (let i = 0; i < 6; i++) {
+      await limited.graphql(tenant.key, SET_FEEDBACK, { input: { stepId: step, tags: [`t${i}`] } });
+      // Each its own event (writes recorded together would make one).
+      await limited.gateway.events.recorded();
+    }
     // Its place is freed at once, though its client has not read the error yet.
     expect(limited.gateway.events.hub.size()).toBe(0);
     const text = await response.text();

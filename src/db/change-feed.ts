@@ -44,11 +44,13 @@ export interface FeedPosition {
   id: string;
 }
 
-/** A changed row: which table it is in, its id, the time of its change, and its step. */
+/** A changed row: which table it is in, its id, the time of its change, its version, and its step. */
 export interface ChangedRow {
   source: FeedSource;
   id: string;
   at: string;
+  /** The transaction that wrote this version of the row (`xmin`): two writes within one tick of the clock differ by it. */
+  version: string;
   stepId: string | null;
 }
 
@@ -80,11 +82,11 @@ export async function changesAfter(
   const read = (source: FeedSource) => {
     const { table, at, step } = SOURCES[source];
     const bound = after === null ? 'TRUE' : `(t.${at}, t.id) > ($1::timestamptz, $2::text)`;
-    return `(SELECT '${source}' AS source, t.id, t.${step} AS step_id, t.${at} AS updated_at FROM ${table} t
+    return `(SELECT '${source}' AS source, t.id, t.xmin::text AS version, t.${step} AS step_id, t.${at} AS updated_at FROM ${table} t
        WHERE t.${at} IS NOT NULL AND ${bound} ORDER BY t.${at}, t.id LIMIT ${Number(limit)})`;
   };
   const rows = await sql.query<ChangedRow>(
-    `SELECT c.source, c.id, c.step_id AS "stepId", ${isoTimeSql('c.updated_at')} AS at FROM (${sources.map(read).join(' UNION ALL ')}) AS c
+    `SELECT c.source, c.id, c.version, c.step_id AS "stepId", ${isoTimeSql('c.updated_at')} AS at FROM (${sources.map(read).join(' UNION ALL ')}) AS c
       ORDER BY c.updated_at, c.id LIMIT ${Number(limit)}`,
     after === null ? [] : [after.at, after.id],
   );

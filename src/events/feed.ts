@@ -55,8 +55,8 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
   let running: Promise<unknown> | undefined;
   /** The `updated_at` the feed has been read up to. */
   let reached: string | null = null;
-  /** Rows recorded already within the overlap, by table and id, with the time of the change recorded. */
-  const seen = new Map<string, string>();
+  /** Row versions recorded already within the overlap, by table and id: the time of the change and the version recorded. */
+  const seen = new Map<string, { at: string; version: string }>();
   let prunedAt = 0;
   let failures = 0;
 
@@ -97,12 +97,13 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
     let position: FeedPosition | null = readingFrom(reached);
     for (;;) {
       const changes = await changesAfter(sql, position, PAGE, ALL_SOURCES);
-      const fresh: { key: string; at: string }[] = [];
+      const fresh: { key: string; at: string; version: string }[] = [];
       const stepIds = new Set<string>();
       for (const row of changes.rows) {
         const key = `${row.source}:${row.id}`;
-        if (seen.get(key) === row.at) continue;
-        fresh.push({ key, at: row.at });
+        const known = seen.get(key);
+        if (known !== undefined && known.at === row.at && known.version === row.version) continue;
+        fresh.push({ key, at: row.at, version: row.version });
         if (row.stepId !== null) stepIds.add(row.stepId);
       }
       position = changes.position;
@@ -122,13 +123,13 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
         bus.publish(batches);
       }
       // Rows count as seen once their events are recorded.
-      for (const { key, at } of fresh) seen.set(key, at);
+      for (const { key, at, version } of fresh) seen.set(key, { at, version });
       reached = next;
       if (!changes.more) break;
     }
     // Those before the next reading's start are forgotten.
     const from = readingFrom(reached)?.at;
-    if (from !== undefined) for (const [key, at] of seen) if (at < from) seen.delete(key);
+    if (from !== undefined) for (const [key, { at }] of seen) if (at < from) seen.delete(key);
   };
 
   const prune = async (sql: SqlRunner) => {

@@ -351,7 +351,7 @@ builder.mutationField('submitStepFeedback', (t) =>
           const result = await submitFeedbackEntry(ctx.db, submission, () => `feedback-${randomUUID()}`);
           if (result === null) throw stepNotFound(stepId);
           forgetFeedback(ctx, result.entry);
-          if (result.outcome !== 'UNCHANGED') await ctx.events.changed([stepId]);
+          if (result.outcome !== 'UNCHANGED') ctx.events.changed([stepId]);
           return result;
         },
         ({ outcome, entry }) => ({
@@ -402,7 +402,7 @@ builder.mutationField('deleteStepFeedback', (t) =>
             throw forbidden('This API key may delete only the feedback entries it wrote.');
           }
           forgetFeedback(ctx, result.entry);
-          if (result.outcome === 'DELETED') await ctx.events.changed([result.entry.stepId]);
+          if (result.outcome === 'DELETED') ctx.events.changed([result.entry.stepId]);
           return { entry: result.entry, deleted: result.outcome === 'DELETED' };
         },
         ({ entry, deleted }) => ({ stepId: entry.stepId, result: { deleted, deletedAt: entry.deletedAt } }),

@@ -61,7 +61,7 @@ async function setStepFeedback(ctx: Context, stepId: string, input: FeedbackInpu
     throw badUserInput(`A step can carry at most ${TAG_LIMITS.perStep} tags.`, 'tags');
   }
   ctx.loaders.stepById.clear(stepId).prime(stepId, step);
-  await ctx.events.changed([stepId]);
+  ctx.events.changed([stepId]);
   return { change, step };
 }
 

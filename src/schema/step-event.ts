@@ -109,7 +109,7 @@ builder.subscriptionFields((t) => ({
   stepEvents: t.field({
     type: StepEventObject,
     description:
-      "The events of your organization's steps, as they happen: each step that appears, changes or gets feedback, with the step read afresh. Steps written by a Letta server show within about a second; feedback written through the gateway at once.",
+      "The events of your organization's steps, as they happen: each step that appears, changes, gets feedback or is deleted, with the step read afresh. Steps written by a Letta server show within about a second; feedback written through the gateway at once.",
     complexity: SUBSCRIPTION_COST,
     args: {
       filter: t.arg({ type: StepFilterInput, description: 'Only events of the steps that meet these conditions when the event is delivered (the same conditions as `steps`).' }),
