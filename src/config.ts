@@ -106,6 +106,9 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   trustProxyHops: 0,
 };
 
+/** The settings of live updates that a gateway made without them (tests) takes too. */
+export const DEFAULT_EVENTS: Config['events'] = { pollMs: 250, retentionMs: 3_600_000, perKey: 100, perConnection: 25, buffer: 1000, keepAliveMs: 12_000 };
+
 /** Whether an address to listen on is reachable from this machine only. */
 export const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
 
@@ -239,12 +242,12 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     statsRefreshMs: integer('STATS_REFRESH_MS', 1000, 0, 60_000),
     events: {
-      pollMs: integer('EVENTS_POLL_MS', 250, 0, 60_000),
-      retentionMs: integer('EVENTS_RETENTION_MS', 3_600_000, 60_000, 7 * 86_400_000),
-      perKey: integer('SUBSCRIPTIONS_PER_KEY', 100, 1, 100_000),
-      perConnection: integer('SUBSCRIPTIONS_PER_CONNECTION', 25, 1, 10_000),
-      buffer: integer('SUBSCRIPTION_BUFFER', 1000, 10, 1_000_000),
-      keepAliveMs: integer('SUBSCRIPTION_KEEPALIVE_MS', 12_000, 1000, 600_000),
+      pollMs: integer('EVENTS_POLL_MS', DEFAULT_EVENTS.pollMs, 0, 60_000),
+      retentionMs: integer('EVENTS_RETENTION_MS', DEFAULT_EVENTS.retentionMs, 60_000, 7 * 86_400_000),
+      perKey: integer('SUBSCRIPTIONS_PER_KEY', DEFAULT_EVENTS.perKey, 1, 100_000),
+      perConnection: integer('SUBSCRIPTIONS_PER_CONNECTION', DEFAULT_EVENTS.perConnection, 1, 10_000),
+      buffer: integer('SUBSCRIPTION_BUFFER', DEFAULT_EVENTS.buffer, 10, 1_000_000),
+      keepAliveMs: integer('SUBSCRIPTION_KEEPALIVE_MS', DEFAULT_EVENTS.keepAliveMs, 1000, 600_000),
     },
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     production,

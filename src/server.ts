@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { createKeyVerifier } from './auth/api-keys.ts';
 import { createFeedbackTokens, feedbackTokenScope, verifyFeedbackToken } from './auth/feedback-tokens.ts';
 import { apiKeyAuth } from './auth/plugin.ts';
-import { DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
+import { DEFAULT_EVENTS, DEFAULT_SECURITY, type SecurityConfig } from './config.ts';
 import { createCursors } from './cursors.ts';
 import { createContext, type Context } from './context.ts';
 import type { Database } from './db/database.ts';
@@ -71,7 +71,6 @@ export interface SubscriptionOptions extends Partial<HubOptions> {
   keepAliveMs?: number;
 }
 
-export const DEFAULT_SUBSCRIPTIONS = { perConnection: 25, keepAliveMs: 12_000 };
 
 function resolveSecurity(overrides: GatewayOptions['security'] = {}): SecurityConfig {
   return { ...DEFAULT_SECURITY, ...overrides, limits: { ...DEFAULT_SECURITY.limits, ...overrides.limits } };
@@ -109,7 +108,7 @@ export function createGateway({
     authFailureLimiter: createAuthFailureLimiter(security.authFailuresPerMinute, redis),
     trustProxyHops: security.trustProxyHops,
   });
-  const { bus = createLocalBus(), feed, perConnection = DEFAULT_SUBSCRIPTIONS.perConnection, keepAliveMs = DEFAULT_SUBSCRIPTIONS.keepAliveMs, ...hub } = subscriptions;
+  const { bus = createLocalBus(), feed, perConnection = DEFAULT_EVENTS.perConnection, keepAliveMs = DEFAULT_EVENTS.keepAliveMs, ...hub } = subscriptions;
   const events = createGatewayEvents(db, bus, logger, hub);
   const rest = lettaRest({ maxBodyBytes: security.maxBodyBytes, logger, requestIdOf: ids.idOf, trustedDocumentsOnly: security.trustedDocuments !== undefined });
   const trusted = security.trustedDocuments === undefined ? undefined : readTrustedDocuments(security.trustedDocuments);

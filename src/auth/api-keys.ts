@@ -26,16 +26,18 @@ export interface LiveKey extends Principal {
   expiresAt: Date | undefined;
 }
 
+/** The keys that work at `now`: not revoked, not expired. Every check of a key applies this rule. */
+const live = (now: Date): Prisma.GatewayApiKeyWhereInput => ({ revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
+
 /** The principal of the live key that `where` names, or undefined for an unknown, revoked or expired one. One indexed lookup. */
 async function liveKey(prisma: PrismaClient, where: Prisma.GatewayApiKeyWhereInput, now: Date): Promise<LiveKey | undefined> {
   // findFirst, not findUnique: Prisma batches findUnique calls of one tick into one statement across
   // requests, which would tie one request's lookup to another's deadline.
   const row = await prisma.gatewayApiKey.findFirst({
-    where,
-    select: { id: true, organizationId: true, name: true, permissions: true, revokedAt: true, expiresAt: true },
+    where: { AND: [where, live(now)] },
+    select: { id: true, organizationId: true, name: true, permissions: true, expiresAt: true },
   });
-  if (row === null || row.revokedAt !== null) return undefined;
-  if (row.expiresAt !== null && row.expiresAt <= now) return undefined;
+  if (row === null) return undefined;
   return {
     apiKeyId: row.id,
     organizationId: row.organizationId,
@@ -47,6 +49,12 @@ async function liveKey(prisma: PrismaClient, where: Prisma.GatewayApiKeyWhereInp
 
 /** The principal of a live key, or undefined for an unknown, revoked or expired one. */
 export const authenticate = (prisma: PrismaClient, key: string, now = new Date()) => liveKey(prisma, { keyHash: hashKey(key) }, now);
+
+/** Which of some keys (by id) are live now, in one statement: what ends the subscriptions of a revoked or expired key. */
+export async function liveKeyIds(prisma: PrismaClient, ids: readonly string[], now = new Date()): Promise<Set<string>> {
+  const rows = await prisma.gatewayApiKey.findMany({ where: { id: { in: [...ids] }, ...live(now) }, select: { id: true } });
+  return new Set(rows.map((row) => row.id));
+}
 
 /**
  * Checks keys, remembering each live key for `ttlMs` so that a busy client does not cost a database round

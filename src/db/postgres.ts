@@ -56,27 +56,32 @@ export function openPostgres(options: PostgresOptions): Database {
       throw error;
     }
   };
+
+  /**
+   * Runs `work` on a pooled connection, as pool.query does: a connection that fails while in hand (between a
+   * transaction's statements, say) reports it through the next statement rather than as an 'error' nobody
+   * listens to, and one that failed, or whose statement failed, is closed rather than handed on.
+   */
+  const inHand = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let failed: Error | undefined;
+    const onError = (error: Error) => {
+      failed ??= error;
+    };
+    client.on('error', onError);
+    try {
+      return await work(client);
+    } catch (error) {
+      failed ??= error as Error;
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(failed);
+    }
+  };
   const sql: SqlRunner = {
     ...runner(pool),
-    async transaction(work) {
-      const client = await pool.connect();
-      // As pool.query does: a connection lost while in hand (between the transaction's statements, say) reports
-      // it through the next statement, not as an 'error' nobody listens to; and it is closed, not handed on.
-      let failed: Error | undefined;
-      const onError = (error: Error) => {
-        failed ??= error;
-      };
-      client.on('error', onError);
-      try {
-        return await inTransaction(client, work);
-      } catch (error) {
-        failed ??= error as Error;
-        throw error;
-      } finally {
-        client.removeListener('error', onError);
-        client.release(failed);
-      }
-    },
+    transaction: (work) => inHand((client) => inTransaction(client, work)),
   };
 
   /**
@@ -122,23 +127,7 @@ export function openPostgres(options: PostgresOptions): Database {
 
   const read = async <Row>(statement: Prisma.Sql, readOptions: ReadOptions = {}) => {
     if (options.preparedStatements === false || readOptions.plan === 'each') return (await pool.query({ text: statement.text, values: statement.values })).rows as Row[];
-    const client = await pool.connect();
-    // As pool.query does: a connection that fails while in hand, or whose statement failed, is closed rather
-    // than handed to the next statement.
-    let failed: Error | undefined;
-    const onError = (error: Error) => {
-      failed ??= error;
-    };
-    client.on('error', onError);
-    try {
-      return await queryPrepared<Row>(client, statement.text, statement.values);
-    } catch (error) {
-      failed ??= error as Error;
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(failed);
-    }
+    return inHand((client) => queryPrepared<Row>(client, statement.text, statement.values));
   };
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax });
   return createDatabase({ kind: 'postgres', adapter: new PrismaPg(pool), sql, runRows: read, poolStats, close: () => pool.end(), cancelRequest, session });

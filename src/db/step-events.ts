@@ -169,13 +169,13 @@ const RECORD = `
    ORDER BY r.organization_id, r.seq`;
 
 /** How many steps one recording compares. */
-export const RECORD_BATCH = 500;
+const RECORD_BATCH = 500;
 
 /**
  * Records the events of whatever changed in some steps since their last events, in the transaction `tx`, of
  * which it must be the first statement: see RECORD. Returns them by organization.
  */
-export async function recordChangesIn(tx: Sql, stepIds: readonly string[]): Promise<StepEventBatch[]> {
+async function recordChangesIn(tx: Sql, stepIds: readonly string[]): Promise<StepEventBatch[]> {
   const ids = [...new Set(stepIds)];
   if (ids.length === 0) return [];
   // The order of events rests on each statement seeing what committed before it: whatever the server's default.
@@ -194,11 +194,21 @@ export async function recordChangesIn(tx: Sql, stepIds: readonly string[]): Prom
   return [...batches.values()];
 }
 
-/** Records the events of some steps' changes in a transaction of its own, RECORD_BATCH steps at a time. */
-export async function recordChanges(sql: SqlRunner, stepIds: readonly string[]): Promise<StepEventBatch[]> {
+/**
+ * Records the events of some steps' changes in transactions of their own, RECORD_BATCH steps at a time;
+ * `last`, when given, runs in the last of them (in one, when there are no steps), so that what it writes is
+ * kept with them (the feed reader's watermark).
+ */
+export async function recordChanges(sql: SqlRunner, stepIds: readonly string[], last?: (tx: Sql) => Promise<void>): Promise<StepEventBatch[]> {
   const batches: StepEventBatch[] = [];
-  for (let from = 0; from < stepIds.length; from += RECORD_BATCH) {
-    batches.push(...(await sql.transaction((tx) => recordChangesIn(tx, stepIds.slice(from, from + RECORD_BATCH)))));
+  const transactions = Math.max(last === undefined ? 0 : 1, Math.ceil(stepIds.length / RECORD_BATCH));
+  for (let n = 0; n < transactions; n++) {
+    const recorded = await sql.transaction(async (tx) => {
+      const events = await recordChangesIn(tx, stepIds.slice(n * RECORD_BATCH, (n + 1) * RECORD_BATCH));
+      if (n === transactions - 1) await last?.(tx);
+      return events;
+    });
+    batches.push(...recorded);
   }
   return batches;
 }

@@ -36,7 +36,7 @@ export function createLocalBus(): EventBus {
   };
 }
 
-export const EVENTS_CHANNEL = 'steps-gateway:step-events';
+const EVENTS_CHANNEL = 'steps-gateway:step-events';
 
 interface Notice {
   /** The replica that published it, which has delivered it already. */

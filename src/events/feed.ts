@@ -4,8 +4,7 @@ import {
   buildMarks,
   deleteEventsBefore,
   readEventsState,
-  RECORD_BATCH,
-  recordChangesIn,
+  recordChanges,
   writeEventsState,
 } from '../db/step-events.ts';
 import { describeError, type Logger } from '../logger.ts';
@@ -89,7 +88,7 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
 
   /**
    * One reading: what changed since the watermark, a page at a time; each page's events recorded with the
-   * watermark moved past it, in one transaction (a few, for a page of many steps), then published. A backlog
+   * watermark moved past it (in the last of its transactions), then published. A backlog
    * (the gateway down for a day while Letta wrote) is read and recorded in bounded steps, each kept.
    */
   const read = async (sql: SqlRunner): Promise<void> => {
@@ -111,17 +110,9 @@ export function createEventFeed(db: Database, bus: EventBus, logger: Logger, opt
       let next = reached;
       if (position !== null && (next === null || position.at > next)) next = position.at;
       if (next !== null && next > state.now) next = state.now;
-      const ids = [...stepIds];
-      const chunks = Math.max(ids.length === 0 && next === reached ? 0 : 1, Math.ceil(ids.length / RECORD_BATCH));
-      for (let chunk = 0; chunk < chunks; chunk++) {
-        const last = chunk === chunks - 1;
-        const batches = await sql.transaction(async (tx) => {
-          const recorded = await recordChangesIn(tx, ids.slice(chunk * RECORD_BATCH, (chunk + 1) * RECORD_BATCH));
-          if (last) await writeEventsState(tx, 'ready', next);
-          return recorded;
-        });
-        bus.publish(batches);
-      }
+      // The watermark moves with the page's events, when it moves at all.
+      const watermark = next === reached ? undefined : (tx: Pick<SqlRunner, 'query'>) => writeEventsState(tx, 'ready', next);
+      bus.publish(await recordChanges(sql, [...stepIds], watermark));
       // Rows count as seen once their events are recorded.
       for (const { key, at, version } of fresh) seen.set(key, { at, version });
       reached = next;

@@ -1,3 +1,4 @@
+import { DEFAULT_EVENTS } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { outsideRequests } from '../db/request-scope.ts';
 import { recordChanges } from '../db/step-events.ts';
@@ -18,7 +19,7 @@ export interface GatewayEvents {
   close(): Promise<void>;
 }
 
-export const DEFAULT_HUB_OPTIONS: HubOptions = { perKey: 100, buffer: 1000, checkMs: 1000 };
+const DEFAULT_HUB_OPTIONS: HubOptions = { perKey: DEFAULT_EVENTS.perKey, buffer: DEFAULT_EVENTS.buffer, checkMs: 1000 };
 
 /** Steps waiting to be recorded, at most; past it, the feed reader records the others. */
 const MAX_WAITING = 10_000;
@@ -45,6 +46,7 @@ function ownWrites(db: Database, bus: EventBus, logger: Logger) {
         }
       }
       running = undefined;
+      warned = false;
     });
   return {
     changed(stepIds: readonly string[]) {

@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 
 import type { Prisma } from '../../prisma/generated/client/client.ts';
+import { liveKeyIds } from '../auth/api-keys.ts';
 import type { Database } from '../db/database.ts';
 import { eventHeads, eventsAfter, eventSpan, stepsMeeting, type StepEventBatch, type StepEventRecord, type StepEventType } from '../db/step-events.ts';
 import { badUserInput, expectedError, unauthenticated } from '../errors.ts';
@@ -230,17 +231,9 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
     else perKey.delete(apiKeyId);
   };
 
-  const organizationOf = async (id: string): Promise<Organization> => {
-    let organization = organizations.get(id);
-    if (organization !== undefined) return organization;
-    const head = (await eventHeads(db.sql, [id])).get(id) ?? 0;
-    // Another subscriber of the organization may have started it meanwhile.
-    organization = organizations.get(id);
-    if (organization !== undefined) return organization;
-    organization = { id, head, subscribers: new Set(), chain: Promise.resolve() };
-    organizations.set(id, organization);
-    return organization;
-  };
+  /** The organization's entry, or a new one from where its events stand (which `subscribe` puts in place). */
+  const organizationOf = async (id: string): Promise<Organization> =>
+    organizations.get(id) ?? { id, head: (await eventHeads(db.sql, [id])).get(id) ?? 0, subscribers: new Set(), chain: Promise.resolve() };
 
   /** Gives events to the live subscribers that want them, after the last event delivered. */
   const deliver = async (organization: Organization, events: StepEventRecord[]) => {
@@ -322,14 +315,7 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
     }
     const keys = [...perKey.keys()];
     if (keys.length > 0) {
-      const live = new Set(
-        (
-          await db.prisma.gatewayApiKey.findMany({
-            where: { id: { in: keys }, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-            select: { id: true },
-          })
-        ).map((key) => key.id),
-      );
+      const live = await liveKeyIds(db.prisma, keys);
       for (const organization of organizations.values()) {
         for (const subscriber of organization.subscribers) if (!live.has(subscriber.request.apiKeyId)) subscriber.end(unauthenticated());
       }
@@ -360,7 +346,8 @@ export function createEventHub(db: Database, bus: EventBus, logger: Logger, opti
           if (request.after < head && (oldest === null || oldest > request.after + 1)) throw expired();
         }
         let organization = await organizationOf(request.organizationId);
-        // The entry may have gone with its last subscriber while this one waited: put back, or the current one.
+        // Another subscriber may have put an entry in place while this one waited, or the entry gone with its
+        // last subscriber: the one in place, or this one put back.
         const current = organizations.get(request.organizationId);
         if (current === undefined) organizations.set(request.organizationId, organization);
         else organization = current;

@@ -230,4 +230,3 @@ export function webSockets(options: WebSocketOptions) {
   };
 }
 
-export type WebSockets = ReturnType<typeof webSockets>;
